@@ -1,0 +1,226 @@
+"""The ONE place that decides who sees and changes what (row-level scoping).
+
+Every model that users reach declares a `Scoping`: the ORM paths from the model to a
+`regions.Province` and, per role and action, whether the role reaches ALL rows, only rows
+that involve its OWN province, or none. Admin, portal and API all go through
+`Model.objects.for_user(user, action)` for reads and `ensure_can(user, action, obj)` for
+writes; nothing else filters rows by province.
+
+A row "involves" a province when ANY of its province paths leads there, so a pairing is
+visible to both sides. Writes are checked twice: the stored row must be in the user's
+scope, and the row as it is about to be saved must still involve the user's province, so a
+write cannot move a record into a province the user does not administer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import reduce
+from operator import or_
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
+
+
+class Role(models.TextChoices):
+    """A user's role follows from the kind of organisation they belong to."""
+
+    MINISTRY = "ministry", _("Ministry of Justice")
+    JUSTICE_DEPARTMENT = "justice_department", _("Provincial justice department")
+    BAR_ASSOCIATION = "bar_association", _("Bar association")
+    PARTNER = "partner", _("Partner system")
+
+
+class Action(StrEnum):
+    """What a user wants to do with rows. PICK = offer as a choice in a form or filter."""
+
+    VIEW = "view"
+    PICK = "pick"
+    ADD = "add"
+    CHANGE = "change"
+    DELETE = "delete"
+
+
+class Reach(StrEnum):
+    ALL = "all"
+    OWN = "own"
+
+
+ALL = Reach.ALL
+OWN = Reach.OWN
+WRITE_ACTIONS = (Action.ADD, Action.CHANGE, Action.DELETE)
+
+
+def role_of(user: User | AnonymousUser | None) -> Role | None:
+    """The role of an active, signed-in user; superusers act as ministry staff."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return None
+    if user.is_superuser:
+        return Role.MINISTRY
+    organisation = getattr(user, "organisation", None)
+    if organisation is None or not organisation.is_active:
+        return None
+    return Role(organisation.kind)
+
+
+def province_id_of(user: User | AnonymousUser | None) -> int | None:
+    """The province a (non-ministry) user acts for."""
+    organisation = getattr(user, "organisation", None)
+    return organisation.province_id if organisation is not None else None
+
+
+@dataclass(frozen=True)
+class Scoping:
+    """Row-level scoping rules of one model.
+
+    `province_paths`: ORM lookups from the model to a Province ("" for Province itself).
+    `grants`: role -> action -> Reach. A missing PICK falls back to VIEW's reach, but is
+    never wider than OWN for provincial roles (a form offers only the user's province's
+    rows even where every row may be read, e.g. reference data).
+    """
+
+    province_paths: tuple[str, ...]
+    grants: Mapping[Role, Mapping[Action, Reach]] = field(default_factory=dict)
+
+    # --- model level --------------------------------------------------------------------
+    def reach(self, user: Any, action: Action) -> Reach | None:
+        role = role_of(user)
+        if role is None:
+            return None
+        role_grants = self.grants.get(role, {})
+        if action == Action.PICK and Action.PICK not in role_grants:
+            view = role_grants.get(Action.VIEW)
+            if view is None:
+                return None
+            return ALL if role == Role.MINISTRY else OWN
+        return role_grants.get(action)
+
+    def allows(self, user: Any, action: Action) -> bool:
+        """Whether the user may do `action` on at least some rows of this model."""
+        reach = self.reach(user, action)
+        if reach is None:
+            return False
+        return reach == ALL or province_id_of(user) is not None
+
+    # --- rows ---------------------------------------------------------------------------
+    def q_for_province(self, province_id: int) -> Q:
+        return reduce(
+            or_,
+            (Q(**{(f"{p}__pk" if p else "pk"): province_id}) for p in self.province_paths),
+        )
+
+    def filter(self, queryset: models.QuerySet, user: Any, action: Action) -> models.QuerySet:
+        reach = self.reach(user, action)
+        if reach == ALL:
+            return queryset
+        province_id = province_id_of(user)
+        if reach is None or province_id is None:
+            return queryset.none()
+        q = self.q_for_province(province_id)
+        queryset = queryset.filter(q)
+        # several paths through to-many relations can repeat a row
+        if len(self.province_paths) > 1 or any(
+            _crosses_many(queryset.model, p) for p in self.province_paths
+        ):
+            queryset = queryset.distinct()
+        return queryset
+
+    def provinces_of(self, obj: models.Model) -> set[int]:
+        """Province ids the object involves, read from its current (unsaved) values."""
+        found: set[int] = set()
+        for path in self.province_paths:
+            found |= _follow(obj, path.split("__") if path else [])
+        return found
+
+    def check(self, user: Any, action: Action, obj: models.Model) -> None:
+        """Raise PermissionDenied (with a user-facing message) unless the write is allowed."""
+        reach = self.reach(user, action)
+        if reach is None or (reach == OWN and province_id_of(user) is None):
+            raise PermissionDenied(_("You do not have permission to do this."))
+        if reach == ALL:
+            return
+        province_id = province_id_of(user)
+        manager = type(obj)._default_manager
+        if (
+            action in (Action.CHANGE, Action.DELETE)
+            and obj.pk is not None
+            and not self.filter(manager.filter(pk=obj.pk), user, action).exists()
+        ):
+            raise PermissionDenied(_("This record does not involve your province."))
+        if action in (Action.ADD, Action.CHANGE) and province_id not in self.provinces_of(obj):
+            raise PermissionDenied(_("You may only save records that involve your own province."))
+
+
+def _crosses_many(model: type[models.Model], path: str) -> bool:
+    for name in path.split("__") if path else []:
+        try:
+            f = model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return False
+        if f.many_to_many or f.one_to_many:
+            return True
+        model = f.related_model
+    return False
+
+
+def _follow(obj: models.Model | None, parts: list[str]) -> set[int]:
+    if obj is None:
+        return set()
+    if not parts:
+        return {obj.pk} if obj.pk is not None else set()
+    name, rest = parts[0], parts[1:]
+    f = obj._meta.get_field(name)
+    if f.many_to_many or f.one_to_many:
+        if obj.pk is None:
+            return set()
+        related: Iterable[models.Model] = getattr(
+            obj, f.get_accessor_name() if f.one_to_many else name
+        ).all()
+        out: set[int] = set()
+        for r in related:
+            out |= _follow(r, rest)
+        return out
+    if not rest:  # the last hop is the province FK itself: read the id, no query
+        value = getattr(obj, f.attname)
+        return {value} if value is not None else set()
+    return _follow(getattr(obj, name), rest)
+
+
+class ScopedQuerySet(models.QuerySet):
+    """QuerySet with `for_user`, the entry point of every user-facing read."""
+
+    def for_user(self, user: Any, action: Action = Action.VIEW) -> ScopedQuerySet:
+        return self.model.scoping.filter(self, user, Action(action))
+
+
+ScopedManager = models.Manager.from_queryset(ScopedQuerySet)
+
+
+def ensure_can(user: Any, action: Action | str, obj: models.Model) -> None:
+    """The write check used by admin, portal, API and imports."""
+    type(obj).scoping.check(user, Action(action), obj)
+
+
+def allows(user: Any, model: type[models.Model], action: Action | str) -> bool:
+    """Model-level permission (is there any row the user may do this to?)."""
+    return model.scoping.allows(user, Action(action))
+
+
+# Common grant tables ------------------------------------------------------------------
+REFERENCE_DATA = {
+    # everyone reads reference data; only the ministry edits it
+    Role.MINISTRY: dict.fromkeys(Action, ALL),
+    Role.JUSTICE_DEPARTMENT: {Action.VIEW: ALL},
+    Role.BAR_ASSOCIATION: {Action.VIEW: ALL},
+    Role.PARTNER: {Action.VIEW: ALL},
+}

@@ -1,0 +1,11 @@
+"""The ONE DRF router: every app registers its viewsets here, under /api/v1/."""
+
+from rest_framework.routers import DefaultRouter
+
+from regions.api.views import CountyViewSet, ProvinceViewSet
+
+router = DefaultRouter()
+router.register("provinces", ProvinceViewSet, basename="province")
+router.register("counties", CountyViewSet, basename="county")
+
+urlpatterns = router.urls

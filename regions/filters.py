@@ -1,0 +1,25 @@
+"""FilterSets shared by the API and portal lists."""
+
+import django_filters
+
+from .models import County, Province
+
+
+class ProvinceFilterSet(django_filters.FilterSet):
+    class Meta:
+        model = Province
+        fields = {"code": ["exact", "in"], "region": ["exact", "in"], "is_recipient": ["exact"]}
+
+
+class CountyFilterSet(django_filters.FilterSet):
+    province = django_filters.CharFilter(field_name="province__code", label="province code")
+    active = django_filters.BooleanFilter(field_name="valid_to", lookup_expr="isnull")
+
+    class Meta:
+        model = County
+        fields = {
+            "code": ["exact", "in", "startswith"],
+            "lawyer_status": ["exact", "in"],
+            "was_no_lawyer": ["exact"],
+            "is_corps": ["exact"],
+        }
