@@ -45,7 +45,8 @@ bench: venv
 	$(PY) -m bench.run
 
 messages: venv
-	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --no-obsolete
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=scripts --no-obsolete
+	$(PY) scripts/translate.py
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:

@@ -1,0 +1,59 @@
+"""Shared fixtures: reference data, organisations and one user per role."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from accounts.models import Organisation, User
+from accounts.policy import Role
+from regions.models import Province
+from regions.services import load_regions
+
+TODAY = dt.date(2026, 11, 27)
+
+
+@pytest.fixture
+def regions(db) -> dict[str, Province]:
+    """All provinces and counties (loaded once per database state; transactional tests
+    flush tables, so the fixture reloads when it finds them empty)."""
+    if not Province.objects.exists():
+        load_regions(today=TODAY)
+    return {p.code: p for p in Province.objects.all()}
+
+
+def make_org(kind: Role, province: Province | None, name: str | None = None) -> Organisation:
+    org, _ = Organisation.objects.get_or_create(
+        kind=kind,
+        province=province,
+        defaults={"name": name or f"{province.name if province else '司法部'}-{kind}"},
+    )
+    return org
+
+
+def make_user(username: str, org: Organisation | None, *, staff: bool = True, superuser: bool = False) -> User:
+    return User.objects.create_user(
+        username=username,
+        password="Test-pass-2026!",
+        organisation=org,
+        is_staff=staff,
+        is_superuser=superuser,
+    )
+
+
+@pytest.fixture
+def users(regions) -> dict[str, User]:
+    """One user per role: the ministry, and 湖南 (43) / 西藏 (54) for the provincial roles."""
+    hunan, xizang = regions["43"], regions["54"]
+    return {
+        "superuser": make_user("root", None, superuser=True),
+        "ministry": make_user("ministry", make_org(Role.MINISTRY, None, "司法部")),
+        "hunan_dept": make_user("hunan_dept", make_org(Role.JUSTICE_DEPARTMENT, hunan)),
+        "xizang_dept": make_user("xizang_dept", make_org(Role.JUSTICE_DEPARTMENT, xizang)),
+        "hunan_bar": make_user("hunan_bar", make_org(Role.BAR_ASSOCIATION, hunan), staff=False),
+        "xizang_bar": make_user("xizang_bar", make_org(Role.BAR_ASSOCIATION, xizang), staff=False),
+        "hunan_partner": make_user(
+            "hunan_partner", make_org(Role.PARTNER, hunan, "湖南伙伴系统"), staff=False
+        ),
+    }
