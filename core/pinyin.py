@@ -1,0 +1,46 @@
+"""Pinyin and initials for name search (`zs` finds 张三), via pypinyin.
+
+pypinyin reads some polyphonic surnames wrongly (单 shan, 曾 zeng, 区 ou, 解 xie, 朴 piao,
+覃 qin — REFERENCE.md), so person names get their surname read from this table.
+"""
+
+from __future__ import annotations
+
+from pypinyin import Style, lazy_pinyin
+
+SURNAME_READINGS: dict[str, tuple[str, ...]] = {
+    "单": ("shan",),
+    "曾": ("zeng",),
+    "区": ("ou",),
+    "解": ("xie",),
+    "朴": ("piao",),
+    "覃": ("qin",),
+    "仇": ("qiu",),
+    "查": ("zha",),
+    "盖": ("ge",),
+    "缪": ("miao",),
+    "尉迟": ("yu", "chi"),
+    "万俟": ("mo", "qi"),
+}
+
+
+def _syllables(text: str, *, person: bool) -> list[str]:
+    text = text.strip()
+    head: list[str] = []
+    if person:
+        for surname in sorted(SURNAME_READINGS, key=len, reverse=True):
+            if text.startswith(surname):
+                head, text = list(SURNAME_READINGS[surname]), text[len(surname) :]
+                break
+    tail = lazy_pinyin(text, style=Style.NORMAL, errors="default")
+    return [s for chunk in (*head, *tail) for s in chunk.split() if s]
+
+
+def name_pinyin(text: str, *, person: bool = False) -> str:
+    """Full pinyin without tones or spaces, lower case: 张三 → zhangsan."""
+    return "".join(_syllables(text, person=person)).lower()
+
+
+def name_initials(text: str, *, person: bool = False) -> str:
+    """Initial letters: 张三 → zs; 曾小明 → zxm (surname-aware for persons)."""
+    return "".join(s[0] for s in _syllables(text, person=person) if s[0].isalnum()).lower()

@@ -1,0 +1,586 @@
+"""The programme: province agreements, quotas, secondments (跟班学习), 1对1 firm pairings,
+goals, progress reports, targets and official statistics."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Func, Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.policy import ALL, OWN, REFERENCE_DATA, Action, Role, ScopedQuerySet, Scoping
+from core.constraints import PostgresExclusionConstraint
+from core.models import TimeStampedModel
+from firms.models import PROVINCE_RECORDS
+
+MINISTRY_AND_DEPARTMENTS = {
+    Role.MINISTRY: dict.fromkeys(Action, ALL),
+    Role.JUSTICE_DEPARTMENT: {Action.VIEW: OWN, Action.ADD: OWN, Action.CHANGE: OWN},
+    Role.BAR_ASSOCIATION: {Action.VIEW: OWN},
+    Role.PARTNER: {Action.VIEW: OWN},
+}
+
+
+class DateRange(Func):
+    """daterange(start, end, '[]') — inclusive on both ends, for exclusion constraints."""
+
+    function = "daterange"
+    output_field = DateRangeField()
+
+
+class AgreementLevel(models.TextChoices):
+    JUSTICE_DEPARTMENT = "justice_department", _("Justice departments")
+    BAR_ASSOCIATION = "bar_association", _("Bar associations")
+
+
+class PairingAgreement(TimeStampedModel):
+    """A helper province ⇄ recipient province agreement (对口帮扶协议). A province may help
+    in one agreement and be helped in another (四川 helps 西藏 and is western itself)."""
+
+    helper_province = models.ForeignKey(
+        "regions.Province",
+        verbose_name=_("helper province"),
+        on_delete=models.PROTECT,
+        related_name="agreements_as_helper",
+    )
+    recipient_province = models.ForeignKey(
+        "regions.Province",
+        verbose_name=_("recipient province"),
+        on_delete=models.PROTECT,
+        related_name="agreements_as_recipient",
+    )
+    level = models.CharField(_("level"), max_length=32, choices=AgreementLevel.choices)
+    designated = models.BooleanField(
+        _("designated pairing (对口)"),
+        default=True,
+        help_text=_("Unticked for voluntary help to a non-designated western province (非对口)."),
+    )
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    term_start = models.DateField(_("term start"), null=True, blank=True)
+    term_end = models.DateField(_("term end"), null=True, blank=True)
+    document = models.FileField(_("document"), upload_to="agreements/%Y/", blank=True)
+    source_note = models.CharField(
+        _("source note"),
+        max_length=256,
+        blank=True,
+        help_text=_("Where this fact comes from; say 'assumed' when it is not from the record."),
+    )
+    is_assumed = models.BooleanField(_("assumed (not from the public record)"), default=False)
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    scoping = Scoping(
+        province_paths=("helper_province", "recipient_province"), grants=MINISTRY_AND_DEPARTMENTS
+    )
+
+    class Meta:
+        verbose_name = _("pairing agreement")
+        verbose_name_plural = _("pairing agreements")
+        ordering = ["recipient_province__code", "helper_province__code", "level"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(helper_province=F("recipient_province")),
+                name="agreement_not_with_itself",
+                violation_error_message=_("Recipient province: a province cannot help itself."),
+            ),
+            models.UniqueConstraint(
+                fields=["helper_province", "recipient_province", "level"],
+                name="agreement_unique_per_level",
+                violation_error_message=_("This agreement already exists at this level."),
+            ),
+            models.CheckConstraint(
+                condition=Q(term_end__isnull=True)
+                | Q(term_start__isnull=True)
+                | Q(term_end__gte=F("term_start")),
+                name="agreement_term_range",
+                violation_error_message=_("Term end: must not be before term start."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.helper_province.short_name} → {self.recipient_province.short_name}（{self.get_level_display()}）"
+
+
+class Quota(TimeStampedModel):
+    """Seats for secondments in a year: host provinces receive lawyers of source provinces.
+    One model for 4→1 (京沪粤川→藏), 1→2 (湘←渝滇) and 1→3 (豫←蒙新兵团) intakes."""
+
+    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2023)])
+    name = models.CharField(_("name"), max_length=128)
+    host_provinces = models.ManyToManyField(
+        "regions.Province", verbose_name=_("host provinces"), related_name="quotas_hosted"
+    )
+    source_provinces = models.ManyToManyField(
+        "regions.Province", verbose_name=_("source provinces"), related_name="quotas_sent"
+    )
+    seats = models.PositiveIntegerField(_("seats"), validators=[MinValueValidator(1)])
+    note = models.CharField(_("note"), max_length=256, blank=True)
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    scoping = Scoping(
+        province_paths=("host_provinces", "source_provinces"), grants=MINISTRY_AND_DEPARTMENTS
+    )
+
+    class Meta:
+        verbose_name = _("quota")
+        verbose_name_plural = _("quotas")
+        ordering = ["-year", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(seats__gte=1),
+                name="quota_seats_positive",
+                violation_error_message=_("Seats: must be at least 1."),
+            ),
+            models.UniqueConstraint(fields=["year", "name"], name="quota_unique_name_per_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.name}（{self.seats}）"
+
+
+class SecondmentStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    ACTIVE = "active", _("Active")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class EvaluationGrade(models.TextChoices):
+    EXCELLENT = "excellent", _("Excellent")
+    GOOD = "good", _("Good")
+    PASS = "pass", _("Pass")
+    FAIL = "fail", _("Fail")
+
+
+# 1–2 months, inclusive end date: at least one month less a day (27 days across February),
+# at most two months less a day (61 days). The precise calendar rule is in clean().
+SECONDMENT_MIN_DAYS, SECONDMENT_MAX_DAYS = 27, 61
+_MIN_SPAN, _MAX_SPAN = (
+    dt.timedelta(days=SECONDMENT_MIN_DAYS),
+    dt.timedelta(days=SECONDMENT_MAX_DAYS),
+)
+
+
+class Secondment(TimeStampedModel):
+    """跟班学习: a trainee spends 1–2 months at a host firm of a helper province with a mentor."""
+
+    trainee = models.ForeignKey(
+        "lawyers.Trainee",
+        verbose_name=_("trainee"),
+        on_delete=models.PROTECT,
+        related_name="secondments",
+    )
+    host_firm = models.ForeignKey(
+        "firms.LawFirm",
+        verbose_name=_("host firm"),
+        on_delete=models.PROTECT,
+        related_name="hosted_secondments",
+    )
+    mentor = models.ForeignKey(
+        "lawyers.Lawyer",
+        verbose_name=_("mentor"),
+        on_delete=models.PROTECT,
+        related_name="mentored_secondments",
+    )
+    quota = models.ForeignKey(
+        Quota, verbose_name=_("quota"), on_delete=models.PROTECT, related_name="secondments"
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"), help_text=_("Last day, inclusive."))
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=SecondmentStatus.choices,
+        default=SecondmentStatus.PLANNED,
+        db_index=True,
+    )
+    cancel_reason = models.CharField(_("cancellation reason"), max_length=256, blank=True)
+    evaluation_grade = models.CharField(
+        _("mentor's evaluation"), max_length=16, choices=EvaluationGrade.choices, blank=True
+    )
+    evaluation_comment = models.TextField(_("evaluation comment"), blank=True)
+    evaluated_on = models.DateField(_("evaluated on"), null=True, blank=True)
+    bar_signed_off_on = models.DateField(_("bar association sign-off"), null=True, blank=True)
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    scoping = Scoping(
+        province_paths=("trainee__home_province", "host_firm__province"), grants=PROVINCE_RECORDS
+    )
+
+    class Meta:
+        verbose_name = _("secondment")
+        verbose_name_plural = _("secondments")
+        ordering = ["-start_date", "id"]
+        indexes = [
+            models.Index(fields=["status", "start_date"], name="secondment_status_start_idx"),
+            models.Index(fields=["end_date"], name="secondment_end_idx"),
+            models.Index(fields=["updated_at", "id"], name="secondment_sync_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=F("start_date") + _MIN_SPAN)
+                & Q(end_date__lte=F("start_date") + _MAX_SPAN),
+                name="secondment_one_to_two_months",
+                violation_error_message=_("End date: a secondment lasts one to two months."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=SecondmentStatus.CANCELLED) | ~Q(cancel_reason=""),
+                name="secondment_cancel_needs_reason",
+                violation_error_message=_("Cancellation reason: required to cancel."),
+            ),
+            PostgresExclusionConstraint(
+                name="secondment_no_overlap_per_trainee",
+                expressions=[
+                    ("trainee", RangeOperators.EQUAL),
+                    (DateRange("start_date", "end_date", RangeBoundary()), RangeOperators.OVERLAPS),
+                ],
+                condition=~Q(status=SecondmentStatus.CANCELLED),
+                violation_error_message=_("Dates: this trainee already has a secondment then."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.trainee} @ {self.host_firm}（{self.start_date}–{self.end_date}）"
+
+
+class ActivityKind(models.TextChoices):
+    FIELD_STUDY = "field_study", _("Field study")
+    LECTURE = "lecture", _("Lecture")
+    MOOT_COURT = "moot_court", _("Moot court")
+    TEAM_ASSIGNMENT = "team_assignment", _("Team assignment")
+    CASE_SEMINAR = "case_seminar", _("Case seminar")
+
+
+class TrainingActivity(TimeStampedModel):
+    """One training activity of a secondment (实地研修/集中讲座/模拟法庭/团队作业/案例研讨)."""
+
+    secondment = models.ForeignKey(
+        Secondment,
+        verbose_name=_("secondment"),
+        on_delete=models.CASCADE,
+        related_name="activities",
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=ActivityKind.choices)
+    held_on = models.DateField(_("date"))
+    hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
+    title = models.CharField(_("title"), max_length=128, blank=True)
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    scoping = Scoping(
+        province_paths=("secondment__trainee__home_province", "secondment__host_firm__province"),
+        grants=PROVINCE_RECORDS,
+    )
+
+    class Meta:
+        verbose_name = _("training activity")
+        verbose_name_plural = _("training activities")
+        ordering = ["secondment_id", "held_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(hours__gt=0) & Q(hours__lte=24),
+                name="activity_hours_range",
+                violation_error_message=_("Hours: more than 0 and at most 24."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.held_on}"
+
+
+class PairingMode(models.TextChoices):
+    STRONG_LIFTS_WEAK = "strong_weak", _("Strong lifts weak (以强带弱)")
+    STRONG_WITH_STRONG = "strong_strong", _("Strong with strong (强强联合)")
+
+
+class FocusArea(models.TextChoices):
+    PARTY_BUILDING = "party_building", _("Party building")
+    TALENT = "talent", _("Talent development")
+    MANAGEMENT = "management", _("Firm building and management")
+    COLLABORATION = "collaboration", _("Collaborative development")
+    SERVICE = "service", _("Service improvement")
+
+
+class PairingStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    ACTIVE = "active", _("Active")
+    ENDED = "ended", _("Ended")
+    DISSOLVED = "dissolved", _("Dissolved")
+
+
+class FirmPairing(TimeStampedModel):
+    """律师事务所“1对1”结对: a helper firm and a recipient firm."""
+
+    helper_firm = models.ForeignKey(
+        "firms.LawFirm",
+        verbose_name=_("helper firm"),
+        on_delete=models.PROTECT,
+        related_name="pairings_as_helper",
+    )
+    recipient_firm = models.ForeignKey(
+        "firms.LawFirm",
+        verbose_name=_("recipient firm"),
+        on_delete=models.PROTECT,
+        related_name="pairings_as_recipient",
+    )
+    agreement = models.ForeignKey(
+        PairingAgreement,
+        verbose_name=_("agreement"),
+        on_delete=models.PROTECT,
+        related_name="firm_pairings",
+    )
+    mode = models.CharField(_("mode"), max_length=16, choices=PairingMode.choices)
+    focus_areas = models.JSONField(_("focus areas"), default=list, blank=True)
+    term_start = models.DateField(_("term start"))
+    term_end = models.DateField(_("term end"), null=True, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=PairingStatus.choices,
+        default=PairingStatus.PROPOSED,
+        db_index=True,
+    )
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    dissolve_reason = models.CharField(_("reason for dissolving"), max_length=256, blank=True)
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    scoping = Scoping(
+        province_paths=("helper_firm__province", "recipient_firm__province"),
+        grants=PROVINCE_RECORDS,
+    )
+
+    class Meta:
+        verbose_name = _("firm pairing")
+        verbose_name_plural = _("firm pairings")
+        ordering = ["-term_start", "id"]
+        indexes = [
+            models.Index(fields=["updated_at", "id"], name="firmpairing_sync_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(helper_firm=F("recipient_firm")),
+                name="pairing_not_with_itself",
+                violation_error_message=_("Recipient firm: a firm cannot be paired with itself."),
+            ),
+            # 1对1 means one: at most one active pairing per firm and side
+            models.UniqueConstraint(
+                fields=["helper_firm"],
+                condition=Q(status=PairingStatus.ACTIVE),
+                name="pairing_one_active_as_helper",
+                violation_error_message=_("Helper firm: already in an active pairing as helper."),
+            ),
+            models.UniqueConstraint(
+                fields=["recipient_firm"],
+                condition=Q(status=PairingStatus.ACTIVE),
+                name="pairing_one_active_as_recipient",
+                violation_error_message=_(
+                    "Recipient firm: already in an active pairing as recipient."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=PairingStatus.DISSOLVED) | ~Q(dissolve_reason=""),
+                name="pairing_dissolve_needs_reason",
+                violation_error_message=_("Reason for dissolving: required."),
+            ),
+            models.CheckConstraint(
+                condition=Q(term_end__isnull=True) | Q(term_end__gte=F("term_start")),
+                name="pairing_term_range",
+                violation_error_message=_("Term end: must not be before term start."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.helper_firm} ⇄ {self.recipient_firm}"
+
+
+class PairingGoal(TimeStampedModel):
+    """A goal of a pairing with its due date."""
+
+    pairing = models.ForeignKey(
+        FirmPairing, verbose_name=_("pairing"), on_delete=models.CASCADE, related_name="goals"
+    )
+    title = models.CharField(_("goal"), max_length=256)
+    focus_area = models.CharField(
+        _("focus area"), max_length=32, choices=FocusArea.choices, blank=True
+    )
+    due_date = models.DateField(_("due date"), db_index=True)
+    achieved_on = models.DateField(_("achieved on"), null=True, blank=True)
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    scoping = Scoping(
+        province_paths=("pairing__helper_firm__province", "pairing__recipient_firm__province"),
+        grants=PROVINCE_RECORDS,
+    )
+
+    class Meta:
+        verbose_name = _("pairing goal")
+        verbose_name_plural = _("pairing goals")
+        ordering = ["pairing_id", "due_date", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ReportStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    ACCEPTED = "accepted", _("Accepted")
+    RETURNED = "returned", _("Returned")
+
+
+class ProgressReport(TimeStampedModel):
+    """A periodic progress report of a pairing (draft → submitted → accepted | returned)."""
+
+    pairing = models.ForeignKey(
+        FirmPairing, verbose_name=_("pairing"), on_delete=models.PROTECT, related_name="reports"
+    )
+    period_start = models.DateField(_("period start"))
+    period_end = models.DateField(_("period end"))
+    due_date = models.DateField(_("due date"), db_index=True)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ReportStatus.choices,
+        default=ReportStatus.DRAFT,
+        db_index=True,
+    )
+    narrative = models.TextField(_("narrative"), blank=True)
+    trainings_held = models.PositiveIntegerField(_("trainings held"), default=0)
+    lawyers_trained = models.PositiveIntegerField(_("lawyers trained"), default=0)
+    joint_cases = models.PositiveIntegerField(_("joint cases"), default=0)
+    rules_adopted = models.PositiveIntegerField(_("rules adopted"), default=0)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("submitted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("reviewed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    return_reason = models.TextField(_("reason for returning"), blank=True)
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    scoping = Scoping(
+        province_paths=("pairing__helper_firm__province", "pairing__recipient_firm__province"),
+        grants=PROVINCE_RECORDS,
+    )
+
+    class Meta:
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        ordering = ["-period_start", "id"]
+        indexes = [
+            models.Index(fields=["status", "due_date"], name="report_status_due_idx"),
+            models.Index(fields=["updated_at", "id"], name="report_sync_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["pairing", "period_start"],
+                name="report_one_per_period",
+                violation_error_message=_(
+                    "Period start: this pairing already has a report for the period."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")),
+                name="report_period_range",
+                violation_error_message=_("Period end: must not be before period start."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=ReportStatus.RETURNED) | ~Q(return_reason=""),
+                name="report_return_needs_reason",
+                violation_error_message=_("Reason for returning: required to return a report."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.pairing} {self.period_start:%Y-%m}"
+
+
+class TargetMetric(models.TextChoices):
+    TRAINEES = "trainees", _("Young lawyers trained")
+    SECONDMENTS = "secondments", _("Secondments")
+    FIRM_PAIRINGS = "firm_pairings", _("Firm pairings")
+    BRANCHES = "branches", _("Branch offices in no-lawyer counties")
+
+
+class ProgramTarget(TimeStampedModel):
+    """A target (1,000 trainees, 750 secondments, 600 pairs, 46 branches), national when
+    `province` is empty, for the whole programme when `year` is empty."""
+
+    metric = models.CharField(_("metric"), max_length=32, choices=TargetMetric.choices)
+    province = models.ForeignKey(
+        "regions.Province",
+        verbose_name=_("province"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="targets",
+    )
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    value = models.PositiveIntegerField(_("target"))
+    source_note = models.CharField(_("source note"), max_length=256, blank=True)
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    scoping = Scoping(province_paths=("province",), grants=REFERENCE_DATA)
+
+    class Meta:
+        verbose_name = _("programme target")
+        verbose_name_plural = _("programme targets")
+        ordering = ["metric", "province__code", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["metric", "province", "year"],
+                nulls_distinct=False,
+                name="target_unique_per_scope",
+                violation_error_message=_("This target already exists."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_metric_display()}: {self.value}"
+
+
+class StatSnapshot(TimeStampedModel):
+    """An official statistic as published, with its source and date (shown beside live counts)."""
+
+    key = models.SlugField(_("key"), max_length=64)
+    label = models.CharField(_("statistic"), max_length=128)
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
+    unit = models.CharField(_("unit"), max_length=16, blank=True)
+    province = models.ForeignKey(
+        "regions.Province",
+        verbose_name=_("province"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="statistics",
+    )
+    region_note = models.CharField(_("scope"), max_length=64, blank=True)
+    as_of = models.DateField(_("as of"))
+    source = models.CharField(_("source"), max_length=256)
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    scoping = Scoping(province_paths=("province",), grants=REFERENCE_DATA)
+
+    class Meta:
+        verbose_name = _("official statistic")
+        verbose_name_plural = _("official statistics")
+        ordering = ["key", "-as_of"]
+        constraints = [
+            models.UniqueConstraint(fields=["key", "as_of"], name="stat_unique_key_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}（{self.as_of}）"
