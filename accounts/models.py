@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pghistory
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
@@ -12,6 +13,7 @@ from core.models import TimeStampedModel
 from .policy import ALL, OWN, Action, Role, ScopedQuerySet, Scoping
 
 
+@pghistory.track()
 class Organisation(TimeStampedModel):
     """The ministry, a provincial justice department, a bar association or a partner system.
 

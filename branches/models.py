@@ -3,6 +3,7 @@ do, the contracts that keep them alive and the care visits to posted lawyers."""
 
 from __future__ import annotations
 
+import pghistory
 from django.contrib.postgres.fields import RangeOperators
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -26,6 +27,7 @@ class BranchStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+@pghistory.track()
 class BranchOffice(TimeStampedModel):
     """A branch (分所) of a parent firm (总所) in a county."""
 
@@ -94,6 +96,7 @@ class PostingKind(models.TextChoices):
     RESIDENT = "resident", _("Resident (常驻)")
 
 
+@pghistory.track()
 class Posting(TimeStampedModel):
     """A lawyer posted to a branch. It counts toward staffing only once its dispatch
     checklist is complete (agreement signed, medical check passed, licence transferred)."""
@@ -183,6 +186,7 @@ class ServiceKind(models.TextChoices):
     PAID_SERVICE = "paid_service", _("Paid legal service")
 
 
+@pghistory.track()
 class ServiceRecord(TimeStampedModel):
     """Work a branch did on a day (millions over the years: indexed by branch and date)."""
 
@@ -237,6 +241,7 @@ class ContractKind(models.TextChoices):
     ADVISER = "adviser", _("Legal adviser contract")
 
 
+@pghistory.track()
 class SupportContract(TimeStampedModel):
     """A contract that funds a branch (政府购买法律服务 / 法律顾问合同)."""
 
@@ -279,6 +284,7 @@ class SupportContract(TimeStampedModel):
         return f"{self.counterparty}（{self.amount} 元）"
 
 
+@pghistory.track()
 class CareVisit(TimeStampedModel):
     """走访慰问: a visit to the lawyers posted at a branch."""
 

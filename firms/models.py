@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pghistory
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +36,7 @@ class PartyOrganisation(models.TextChoices):
     COMMITTEE = "committee", _("Party committee")
 
 
+@pghistory.track()
 class LawFirm(TimeStampedModel):
     """A law firm (律师事务所), identified by its unified social credit code."""
 
@@ -123,6 +125,7 @@ class LawFirm(TimeStampedModel):
         return labels
 
 
+@pghistory.track()
 class BarAssociation(TimeStampedModel):
     """A provincial bar association (律师协会); the Corps has its own."""
 

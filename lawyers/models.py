@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pghistory
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -41,6 +42,7 @@ class PracticeArea(models.TextChoices):
     GOVERNMENT = "government", _("Government legal adviser")
 
 
+@pghistory.track()
 class Lawyer(TimeStampedModel):
     """A practising lawyer, keyed by an internal id: the licence number changes when a
     lawyer is posted to another province (REFERENCE.md), so it lives in LawyerLicence."""
@@ -122,6 +124,7 @@ class Lawyer(TimeStampedModel):
         return max(0, today.year - self.first_licence_year)
 
 
+@pghistory.track()
 class LawyerLicence(TimeStampedModel):
     """One licence (执业证) a lawyer held; exactly one is current."""
 
@@ -209,6 +212,7 @@ class ExperienceGroup(models.TextChoices):
 TRAINEE_MAX_AGE = 40  # 千名青年律师: under 40 on the selection date
 
 
+@pghistory.track()
 class Trainee(TimeStampedModel):
     """A young lawyer enrolled in the 1,000-lawyer programme (千名青年律师对口培养工程)."""
 
@@ -262,3 +266,32 @@ class Trainee(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.lawyer}（{self.cohort_year}）"
+
+    def eligibility_errors(self) -> dict[str, str]:
+        """Why this nomination breaks the programme's rules (field → message)."""
+        from django.utils.translation import gettext as _
+
+        errors: dict[str, str] = {}
+        if not self.lawyer_id or not self.selection_date:
+            return errors
+        lawyer = self.lawyer
+        age = lawyer.age_on(self.selection_date)
+        if age >= TRAINEE_MAX_AGE:
+            errors["lawyer"] = _(
+                "Lawyer: must be under %(max)d on the selection date (is %(age)d)."
+            ) % {"max": TRAINEE_MAX_AGE, "age": age}
+        elif not lawyer.current_licence_no:
+            errors["lawyer"] = _("Lawyer: has no valid licence.")
+        if self.home_province_id and not self.home_province.is_recipient:
+            errors["home_province"] = _(
+                "Home province: must be a western province or the Corps helped by the programme."
+            )
+        return errors
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        errors = self.eligibility_errors()
+        if errors:
+            raise ValidationError(errors)

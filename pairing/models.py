@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pghistory
 from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -36,6 +37,7 @@ class AgreementLevel(models.TextChoices):
     BAR_ASSOCIATION = "bar_association", _("Bar associations")
 
 
+@pghistory.track()
 class PairingAgreement(TimeStampedModel):
     """A helper province ⇄ recipient province agreement (对口帮扶协议). A province may help
     in one agreement and be helped in another (四川 helps 西藏 and is western itself)."""
@@ -103,6 +105,7 @@ class PairingAgreement(TimeStampedModel):
         return f"{self.helper_province.short_name} → {self.recipient_province.short_name}（{self.get_level_display()}）"
 
 
+@pghistory.track()
 class Quota(TimeStampedModel):
     """Seats for secondments in a year: host provinces receive lawyers of source provinces.
     One model for 4→1 (京沪粤川→藏), 1→2 (湘←渝滇) and 1→3 (豫←蒙新兵团) intakes."""
@@ -163,6 +166,7 @@ _MIN_SPAN, _MAX_SPAN = (
 )
 
 
+@pghistory.track()
 class Secondment(TimeStampedModel):
     """跟班学习: a trainee spends 1–2 months at a host firm of a helper province with a mentor."""
 
@@ -253,6 +257,7 @@ class ActivityKind(models.TextChoices):
     CASE_SEMINAR = "case_seminar", _("Case seminar")
 
 
+@pghistory.track()
 class TrainingActivity(TimeStampedModel):
     """One training activity of a secondment (实地研修/集中讲座/模拟法庭/团队作业/案例研讨)."""
 
@@ -309,6 +314,7 @@ class PairingStatus(models.TextChoices):
     DISSOLVED = "dissolved", _("Dissolved")
 
 
+@pghistory.track()
 class FirmPairing(TimeStampedModel):
     """律师事务所“1对1”结对: a helper firm and a recipient firm."""
 
@@ -394,6 +400,7 @@ class FirmPairing(TimeStampedModel):
         return f"{self.helper_firm} ⇄ {self.recipient_firm}"
 
 
+@pghistory.track()
 class PairingGoal(TimeStampedModel):
     """A goal of a pairing with its due date."""
 
@@ -429,6 +436,7 @@ class ReportStatus(models.TextChoices):
     RETURNED = "returned", _("Returned")
 
 
+@pghistory.track()
 class ProgressReport(TimeStampedModel):
     """A periodic progress report of a pairing (draft → submitted → accepted | returned)."""
 
@@ -515,6 +523,7 @@ class TargetMetric(models.TextChoices):
     BRANCHES = "branches", _("Branch offices in no-lawyer counties")
 
 
+@pghistory.track()
 class ProgramTarget(TimeStampedModel):
     """A target (1,000 trainees, 750 secondments, 600 pairs, 46 branches), national when
     `province` is empty, for the whole programme when `year` is empty."""
@@ -552,6 +561,7 @@ class ProgramTarget(TimeStampedModel):
         return f"{self.get_metric_display()}: {self.value}"
 
 
+@pghistory.track()
 class StatSnapshot(TimeStampedModel):
     """An official statistic as published, with its source and date (shown beside live counts)."""
 

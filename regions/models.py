@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pghistory
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -67,6 +68,7 @@ class LawyerStatus(models.TextChoices):
     LOCAL = "local", _("Has local lawyers")
 
 
+@pghistory.track()
 class County(TimeStampedModel):
     """A county-level division. Codes get reused and retired: a retired code is
     deactivated (`valid_to`), never deleted, since firms and branches reference it."""

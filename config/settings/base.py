@@ -62,10 +62,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # before the accounts middleware: SessionLifetimeMiddleware adds a message
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "core.audit.AuditContextMiddleware",
     "accounts.middleware.SessionLifetimeMiddleware",
     "accounts.middleware.MFARequiredMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # axes last, as its documentation asks
@@ -103,6 +105,10 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+if IS_POSTGRES:
+    # libpq waits forever for a server that accepts but never answers; /healthz and the
+    # workers must fail instead. Override with ?connect_timeout=N in DATABASE_URL.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 
 # --- cache / redis ---------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -287,3 +293,18 @@ LOGGING = {
 PLATFORM_NAME = _("Lawyer-profession pairing platform")
 API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=True)
 DEMO_LOADERS: list[str] = []  # dotted paths of `load(today=...)` functions, in order
+
+# --- audit (django-pghistory) ------------------------------------------------------------
+# Database triggers record every insert, update and delete of tracked models — bulk writes
+# and imports included — into append-only event tables. Retention: kept (>= 6 months,
+# Cybersecurity Law Art. 21); nothing prunes them.
+import pghistory  # noqa: E402
+
+PGHISTORY_DEFAULT_TRACKERS = (
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(),
+    pghistory.DeleteEvent(),
+)
+PGHISTORY_APPEND_ONLY = True
+PGHISTORY_MIDDLEWARE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+PGHISTORY_OBJ_FIELD = pghistory.ObjForeignKey(db_index=True)

@@ -1,0 +1,30 @@
+"""Writes to law firms and bar associations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from accounts.policy import Action, ensure_can
+from core.audit import audit_context
+from core.pinyin import name_initials, name_pinyin
+
+from .models import LawFirm
+
+
+def set_firm_search_names(firm: LawFirm) -> None:
+    """Derived search columns (pinyin, initials) — also used by bulk imports."""
+    firm.name_pinyin = name_pinyin(firm.name)
+    firm.name_initials = name_initials(firm.name)
+
+
+@transaction.atomic
+def save_firm(*, actor: Any, firm: LawFirm) -> LawFirm:
+    """Create or update a firm: scope check, derived columns, full validation."""
+    ensure_can(actor, Action.CHANGE if firm.pk else Action.ADD, firm)
+    set_firm_search_names(firm)
+    firm.full_clean()
+    with audit_context(actor=actor):
+        firm.save()
+    return firm

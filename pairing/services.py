@@ -1,0 +1,381 @@
+"""Every write with programme meaning: secondments (跟班学习) and their quota seats, 1对1
+firm pairings, goals and progress reports. Views, admin actions, the API and imports all
+call these; none of them changes a state field directly."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.policy import Action, ensure_can
+from core.audit import audit_context
+from core.exceptions import ApplicationError
+
+from .models import (
+    FirmPairing,
+    PairingAgreement,
+    PairingStatus,
+    ProgressReport,
+    Quota,
+    ReportStatus,
+    Secondment,
+    SecondmentStatus,
+    TrainingActivity,
+)
+
+# --- secondments -------------------------------------------------------------------------
+
+
+def secondment_errors(s: Secondment) -> dict[str, str]:
+    """Programme rules of a secondment that need other rows (field → message)."""
+    errors: dict[str, str] = {}
+    if s.start_date and s.end_date:
+        shortest = s.start_date + relativedelta(months=1) - dt.timedelta(days=1)
+        longest = s.start_date + relativedelta(months=2) - dt.timedelta(days=1)
+        if not shortest <= s.end_date <= longest:
+            errors["end_date"] = _(
+                "End date: a secondment lasts one to two months (%(a)s to %(b)s for this start)."
+            ) % {"a": shortest, "b": longest}
+    if s.mentor_id and s.host_firm_id and s.mentor.firm_id != s.host_firm_id:
+        errors["mentor"] = _("Mentor: must work at the host firm.")
+    if s.trainee_id and s.host_firm_id:
+        home_id = s.trainee.home_province_id
+        host_id = s.host_firm.province_id
+        if not PairingAgreement.objects.filter(
+            helper_province_id=host_id, recipient_province_id=home_id
+        ).exists():
+            errors["host_firm"] = _(
+                "Host firm: its province has no pairing agreement helping the trainee's province."
+            )
+        if s.quota_id:
+            quota = s.quota
+            if not quota.host_provinces.filter(pk=host_id).exists():
+                errors["quota"] = _("Quota: the host firm's province is not a host of this quota.")
+            elif not quota.source_provinces.filter(pk=home_id).exists():
+                errors["quota"] = _("Quota: the trainee's province is not a source of this quota.")
+            elif s.start_date and quota.year != s.start_date.year:
+                errors["quota"] = _(
+                    "Quota: it is for %(year)d, the secondment starts in another year."
+                ) % {"year": quota.year}
+    if s.trainee_id and s.start_date and s.end_date:
+        overlapping = Secondment.objects.filter(
+            trainee_id=s.trainee_id, start_date__lte=s.end_date, end_date__gte=s.start_date
+        ).exclude(status=SecondmentStatus.CANCELLED)
+        if s.pk:
+            overlapping = overlapping.exclude(pk=s.pk)
+        if overlapping.exists():
+            errors["start_date"] = _("Dates: this trainee already has a secondment then.")
+    return errors
+
+
+def seats_taken(quota: Quota) -> int:
+    return quota.secondments.exclude(status=SecondmentStatus.CANCELLED).count()
+
+
+@transaction.atomic
+def book_secondment(*, actor: Any, secondment: Secondment) -> Secondment:
+    """Plan a secondment on a quota seat. The quota row is locked, so two bookings of the
+    last seat serialise: one succeeds, the other gets a clear error."""
+    ensure_can(actor, Action.ADD, secondment)
+    quota = Quota.objects.select_for_update().get(pk=secondment.quota_id)
+    secondment.status = SecondmentStatus.PLANNED
+    secondment.full_clean()
+    errors = secondment_errors(secondment)
+    if errors:
+        raise ValidationError(errors)
+    if seats_taken(quota) >= quota.seats:
+        raise ValidationError(
+            {"quota": _("Quota: all %(seats)d seats are taken.") % {"seats": quota.seats}}
+        )
+    with audit_context(actor=actor):
+        try:
+            with transaction.atomic():
+                secondment.save()
+        except IntegrityError as exc:  # the exclusion constraint caught a race
+            raise ValidationError(
+                {"start_date": _("Dates: this trainee already has a secondment then.")}
+            ) from exc
+    return secondment
+
+
+def _transition(
+    secondment: Secondment, *, allowed: set[str], target: str, actor: Any, fields: dict[str, Any]
+) -> Secondment:
+    s = Secondment.objects.select_for_update().get(pk=secondment.pk)
+    ensure_can(actor, Action.CHANGE, s)
+    if s.status not in allowed:
+        raise ApplicationError(
+            _("Status: cannot go from %(from)s to %(to)s.")
+            % {"from": s.get_status_display(), "to": SecondmentStatus(target).label},
+            code="invalid_transition",
+        )
+    s.status = target
+    for k, v in fields.items():
+        setattr(s, k, v)
+    s.full_clean()
+    with audit_context(actor=actor):
+        s.save(update_fields=["status", *fields, "updated_at"])
+    return s
+
+
+@transaction.atomic
+def start_secondment(*, actor: Any, secondment: Secondment, today: dt.date) -> Secondment:
+    if secondment.start_date > today:
+        raise ApplicationError(_("Start date: the secondment has not begun yet."), code="too_early")
+    return _transition(
+        secondment,
+        allowed={SecondmentStatus.PLANNED},
+        target=SecondmentStatus.ACTIVE,
+        actor=actor,
+        fields={},
+    )
+
+
+@transaction.atomic
+def complete_secondment(*, actor: Any, secondment: Secondment, today: dt.date) -> Secondment:
+    if secondment.end_date > today:
+        raise ApplicationError(_("End date: the secondment has not ended yet."), code="too_early")
+    return _transition(
+        secondment,
+        allowed={SecondmentStatus.ACTIVE},
+        target=SecondmentStatus.COMPLETED,
+        actor=actor,
+        fields={},
+    )
+
+
+@transaction.atomic
+def cancel_secondment(*, actor: Any, secondment: Secondment, reason: str) -> Secondment:
+    if not reason.strip():
+        raise ValidationError({"cancel_reason": _("Cancellation reason: required to cancel.")})
+    return _transition(
+        secondment,
+        allowed={SecondmentStatus.PLANNED, SecondmentStatus.ACTIVE},
+        target=SecondmentStatus.CANCELLED,
+        actor=actor,
+        fields={"cancel_reason": reason.strip()},
+    )
+
+
+@transaction.atomic
+def record_activity(*, actor: Any, activity: TrainingActivity) -> TrainingActivity:
+    s = activity.secondment
+    ensure_can(actor, Action.CHANGE, s)
+    if not s.start_date <= activity.held_on <= s.end_date:
+        raise ValidationError({"held_on": _("Date: must fall within the secondment.")})
+    activity.full_clean()
+    with audit_context(actor=actor):
+        activity.save()
+    return activity
+
+
+@transaction.atomic
+def evaluate_secondment(
+    *, actor: Any, secondment: Secondment, grade: str, comment: str, today: dt.date
+) -> Secondment:
+    """The mentor's evaluation, once the secondment is under way or over."""
+    s = Secondment.objects.select_for_update().get(pk=secondment.pk)
+    ensure_can(actor, Action.CHANGE, s)
+    if s.status not in (SecondmentStatus.ACTIVE, SecondmentStatus.COMPLETED):
+        raise ApplicationError(
+            _("Evaluation: only an active or completed secondment."), code="invalid_state"
+        )
+    s.evaluation_grade, s.evaluation_comment, s.evaluated_on = grade, comment, today
+    s.full_clean()
+    with audit_context(actor=actor):
+        s.save(
+            update_fields=["evaluation_grade", "evaluation_comment", "evaluated_on", "updated_at"]
+        )
+    return s
+
+
+@transaction.atomic
+def sign_off_secondment(*, actor: Any, secondment: Secondment, today: dt.date) -> Secondment:
+    """The home bar association's sign-off, after completion and evaluation."""
+    s = Secondment.objects.select_for_update().get(pk=secondment.pk)
+    ensure_can(actor, Action.CHANGE, s)
+    if s.status != SecondmentStatus.COMPLETED or not s.evaluation_grade:
+        raise ApplicationError(
+            _("Sign-off: the secondment must be completed and evaluated first."),
+            code="invalid_state",
+        )
+    s.bar_signed_off_on = today
+    with audit_context(actor=actor):
+        s.save(update_fields=["bar_signed_off_on", "updated_at"])
+    return s
+
+
+# --- firm pairings -------------------------------------------------------------------------
+
+
+def pairing_errors(p: FirmPairing) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if (
+        p.agreement_id
+        and p.helper_firm_id
+        and p.helper_firm.province_id != p.agreement.helper_province_id
+    ):
+        errors["helper_firm"] = _("Helper firm: must lie in the agreement's helper province.")
+    if (
+        p.agreement_id
+        and p.recipient_firm_id
+        and (p.recipient_firm.province_id != p.agreement.recipient_province_id)
+    ):
+        errors["recipient_firm"] = _(
+            "Recipient firm: must lie in the agreement's recipient province."
+        )
+    return errors
+
+
+@transaction.atomic
+def propose_pairing(*, actor: Any, pairing: FirmPairing) -> FirmPairing:
+    ensure_can(actor, Action.ADD, pairing)
+    pairing.status = PairingStatus.PROPOSED
+    pairing.full_clean()
+    errors = pairing_errors(pairing)
+    if errors:
+        raise ValidationError(errors)
+    with audit_context(actor=actor):
+        pairing.save()
+    return pairing
+
+
+@transaction.atomic
+def activate_pairing(*, actor: Any, pairing: FirmPairing) -> FirmPairing:
+    """1对1: activation fails with a clear message when either firm is already active on
+    that side (the partial unique constraints hold the line under concurrency)."""
+    p = FirmPairing.objects.select_for_update().get(pk=pairing.pk)
+    ensure_can(actor, Action.CHANGE, p)
+    if p.status != PairingStatus.PROPOSED:
+        raise ApplicationError(
+            _("Status: only a proposed pairing can be activated."), code="invalid_transition"
+        )
+    p.status = PairingStatus.ACTIVE
+    p.full_clean()  # validate_constraints reports the 1对1 conflicts by field
+    with audit_context(actor=actor):
+        try:
+            with transaction.atomic():
+                p.save(update_fields=["status", "updated_at"])
+        except IntegrityError as exc:
+            raise ValidationError(_("This firm is already in an active pairing.")) from exc
+    return p
+
+
+def _close_pairing(
+    pairing: FirmPairing, *, actor: Any, target: str, today: dt.date, reason: str = ""
+) -> FirmPairing:
+    p = FirmPairing.objects.select_for_update().get(pk=pairing.pk)
+    ensure_can(actor, Action.CHANGE, p)
+    if p.status not in (PairingStatus.PROPOSED, PairingStatus.ACTIVE):
+        raise ApplicationError(
+            _("Status: this pairing is already closed."), code="invalid_transition"
+        )
+    p.status, p.ended_on, p.dissolve_reason = target, today, reason
+    p.full_clean()
+    with audit_context(actor=actor):
+        p.save(update_fields=["status", "ended_on", "dissolve_reason", "updated_at"])
+    return p
+
+
+@transaction.atomic
+def end_pairing(*, actor: Any, pairing: FirmPairing, today: dt.date) -> FirmPairing:
+    return _close_pairing(pairing, actor=actor, target=PairingStatus.ENDED, today=today)
+
+
+@transaction.atomic
+def dissolve_pairing(
+    *, actor: Any, pairing: FirmPairing, reason: str, today: dt.date
+) -> FirmPairing:
+    if not reason.strip():
+        raise ValidationError({"dissolve_reason": _("Reason for dissolving: required.")})
+    return _close_pairing(
+        pairing, actor=actor, target=PairingStatus.DISSOLVED, today=today, reason=reason.strip()
+    )
+
+
+# --- progress reports ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_report_draft(*, actor: Any, report: ProgressReport) -> ProgressReport:
+    if report.pk and ProgressReport.objects.get(pk=report.pk).status not in (
+        ReportStatus.DRAFT,
+        ReportStatus.RETURNED,
+    ):
+        raise ApplicationError(
+            _("Status: a submitted report cannot be edited."), code="invalid_state"
+        )
+    ensure_can(actor, Action.CHANGE if report.pk else Action.ADD, report)
+    report.full_clean()
+    with audit_context(actor=actor):
+        report.save()
+    return report
+
+
+def _report_transition(
+    report: ProgressReport, *, actor: Any, allowed: set[str], target: str, fields: dict[str, Any]
+) -> ProgressReport:
+    r = ProgressReport.objects.select_for_update().get(pk=report.pk)
+    ensure_can(actor, Action.CHANGE, r)
+    if r.status not in allowed:
+        raise ApplicationError(
+            _("Status: cannot go from %(from)s to %(to)s.")
+            % {"from": r.get_status_display(), "to": ReportStatus(target).label},
+            code="invalid_transition",
+        )
+    r.status = target
+    for k, v in fields.items():
+        setattr(r, k, v)
+    r.full_clean()
+    with audit_context(actor=actor):
+        r.save(update_fields=["status", *fields, "updated_at"])
+    return r
+
+
+@transaction.atomic
+def submit_report(*, actor: Any, report: ProgressReport) -> ProgressReport:
+    if not (report.narrative or "").strip():
+        raise ValidationError({"narrative": _("Narrative: required to submit.")})
+    return _report_transition(
+        report,
+        actor=actor,
+        allowed={ReportStatus.DRAFT, ReportStatus.RETURNED},
+        target=ReportStatus.SUBMITTED,
+        fields={"submitted_at": timezone.now(), "submitted_by": actor, "return_reason": ""},
+    )
+
+
+@transaction.atomic
+def accept_report(*, actor: Any, report: ProgressReport) -> ProgressReport:
+    return _report_transition(
+        report,
+        actor=actor,
+        allowed={ReportStatus.SUBMITTED},
+        target=ReportStatus.ACCEPTED,
+        fields={"reviewed_at": timezone.now(), "reviewed_by": actor},
+    )
+
+
+@transaction.atomic
+def return_report(*, actor: Any, report: ProgressReport, reason: str) -> ProgressReport:
+    if not reason.strip():
+        raise ValidationError(
+            {"return_reason": _("Reason for returning: required to return a report.")}
+        )
+    return _report_transition(
+        report,
+        actor=actor,
+        allowed={ReportStatus.SUBMITTED},
+        target=ReportStatus.RETURNED,
+        fields={
+            "reviewed_at": timezone.now(),
+            "reviewed_by": actor,
+            "return_reason": reason.strip(),
+        },
+    )
