@@ -114,7 +114,7 @@ class ScopedModelAdmin(admin.ModelAdmin):
             if isinstance(item, str) and "__" not in item:
                 f = self.model._meta.get_field(item)
                 if f.is_relation and _is_scoped(f.related_model):
-                    pass
+                    item = (item, ScopedRelatedFieldListFilter)
             filters.append(item)
         return filters
 
@@ -191,3 +191,34 @@ class ScopedModelAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: models.QuerySet) -> None:
         queryset = self.model.scoping.filter(queryset, request.user, Action.DELETE)
         super().delete_queryset(request, queryset)
+
+
+class ScopedTabularInline(admin.TabularInline):
+    """An inline whose rows, choices and permissions follow the one policy layer."""
+
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request: HttpRequest) -> models.QuerySet:
+        return self.model._default_manager.for_user(request.user, Action.VIEW)
+
+    def _may(self, request: HttpRequest, action: Action) -> bool:
+        return self.model.scoping.allows(request.user, action)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may(request, Action.VIEW)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may(request, Action.ADD)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may(request, Action.CHANGE)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._may(request, Action.DELETE)
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        related = db_field.related_model
+        if "queryset" not in kwargs and _is_scoped(related):
+            kwargs["queryset"] = related._default_manager.for_user(request.user, Action.PICK)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
