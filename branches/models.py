@@ -8,7 +8,6 @@ from django.contrib.postgres.fields import RangeOperators
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from accounts.policy import ScopedQuerySet, Scoping
@@ -162,11 +161,9 @@ class Posting(TimeStampedModel):
                 expressions=[
                     ("lawyer", RangeOperators.EQUAL),
                     (
-                        DateRange(
-                            "start_date",
-                            Coalesce("end_date", models.Value("infinity")),
-                            models.Value("[]"),
-                        ),
+                        # a NULL end is an unbounded range ([start,)); COALESCE(NULL,
+                        # 'infinity') would be text when Django validates the constraint
+                        DateRange("start_date", "end_date", models.Value("[]")),
                         RangeOperators.OVERLAPS,
                     ),
                 ],

@@ -91,16 +91,12 @@ def end_posting(
         creates_gap = bool(coverage.gap_days) and p.checklist_complete
         if creates_gap and not confirm_gap:
             p.end_date = old_end
-            raise StaffingGapError(
-                {
-                    "end_date": _(
-                        "End date: the branch would be short of staff from %(day)s. "
-                        "Confirm to end the posting anyway."
-                    )
-                    % {"day": coverage.first_gap}
-                },
-                code="staffing_gap",
-            )
+            # the code goes on the field's error: ValidationError ignores `code` for a dict
+            message = _(
+                "End date: the branch would be short of staff from %(day)s. "
+                "Confirm to end the posting anyway."
+            ) % {"day": coverage.first_gap}
+            raise StaffingGapError({"end_date": ValidationError(message, code="staffing_gap")})
         if creates_gap:
             p.gap_confirmed = True
             p.save(update_fields=["gap_confirmed", "updated_at"])

@@ -108,8 +108,9 @@ class Lawyer(TimeStampedModel):
             models.CheckConstraint(
                 condition=Q(first_licence_year__gte=FIRST_YEAR),
                 name="lawyer_first_licence_year_range",
-                violation_error_message=_("Year first licensed: must be %(year)d or later.")
-                % {"year": FIRST_YEAR},
+                violation_error_message=_(
+                    "Year first licensed: must be 1979 or later."
+                ),  # = FIRST_YEAR
             ),
         ]
 
