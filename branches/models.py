@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pghistory
 from django.contrib.postgres.fields import RangeOperators
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -173,6 +174,26 @@ class Posting(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.lawyer} → {self.branch}"
+
+    def clean(self) -> None:
+        """A lawyer is never posted to two branches at once (the exclusion constraint holds
+        it in PostgreSQL; this gives the friendly message, and the rule on SQLite)."""
+        super().clean()
+        if not self.lawyer_id or not self.start_date:
+            return
+        if self.end_date and self.end_date < self.start_date:
+            return  # the check constraint reports it
+        overlapping = Posting.objects.filter(lawyer_id=self.lawyer_id).filter(
+            Q(end_date__isnull=True) | Q(end_date__gte=self.start_date)
+        )
+        if self.end_date:
+            overlapping = overlapping.filter(start_date__lte=self.end_date)
+        if self.pk:
+            overlapping = overlapping.exclude(pk=self.pk)
+        if overlapping.exists():
+            raise ValidationError(
+                {"start_date": _("Dates: this lawyer is already posted elsewhere then.")}
+            )
 
 
 class ServiceKind(models.TextChoices):

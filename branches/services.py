@@ -19,25 +19,11 @@ from .selectors import staffing_coverage
 STAFFING_LOOKAHEAD_DAYS = 30
 
 
-def posting_overlap_exists(posting: Posting) -> bool:
-    end = posting.end_date or dt.date.max
-    qs = Posting.objects.filter(lawyer_id=posting.lawyer_id, start_date__lte=end).filter(
-        models.Q(end_date__isnull=True) | models.Q(end_date__gte=posting.start_date)
-    )
-    if posting.pk:
-        qs = qs.exclude(pk=posting.pk)
-    return qs.exists()
-
-
 @transaction.atomic
 def add_posting(*, actor: Any, posting: Posting) -> Posting:
     """Post a lawyer to a branch; never to two branches at once."""
     ensure_can(actor, Action.ADD, posting)
-    posting.full_clean()
-    if posting_overlap_exists(posting):
-        raise ValidationError(
-            {"start_date": _("Dates: this lawyer is already posted elsewhere then.")}
-        )
+    posting.full_clean()  # Posting.clean() refuses overlapping postings, on any database
     with audit_context(actor=actor):
         try:
             with transaction.atomic():
@@ -53,11 +39,7 @@ def add_posting(*, actor: Any, posting: Posting) -> Posting:
 def save_posting(*, actor: Any, posting: Posting) -> Posting:
     """Update a posting's checklist or dates (same checks as adding)."""
     ensure_can(actor, Action.CHANGE, posting)
-    posting.full_clean()
-    if posting_overlap_exists(posting):
-        raise ValidationError(
-            {"start_date": _("Dates: this lawyer is already posted elsewhere then.")}
-        )
+    posting.full_clean()  # Posting.clean() refuses overlapping postings, on any database
     with audit_context(actor=actor):
         posting.save()
     return posting

@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pghistory
+from dateutil.relativedelta import relativedelta
 from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
@@ -142,6 +144,10 @@ class Quota(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.year} {self.name}（{self.seats}）"
 
+    def seats_taken(self) -> int:
+        """Seats held by secondments that are not cancelled."""
+        return self.secondments.exclude(status=SecondmentStatus.CANCELLED).count()
+
 
 class SecondmentStatus(models.TextChoices):
     PLANNED = "planned", _("Planned")
@@ -247,6 +253,67 @@ class Secondment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.trainee} @ {self.host_firm}（{self.start_date}–{self.end_date}）"
+
+    def clean(self) -> None:
+        """The programme's rules that need other rows; the constraints above repeat the
+        ones the database can hold."""
+        super().clean()
+        errors = self.programme_errors()
+        if errors:
+            raise ValidationError(errors)
+
+    def programme_errors(self) -> dict[str, str]:
+        errors: dict[str, str] = {}
+        s = self
+        if s.start_date and s.end_date:
+            shortest = s.start_date + relativedelta(months=1) - dt.timedelta(days=1)
+            longest = s.start_date + relativedelta(months=2) - dt.timedelta(days=1)
+            if not shortest <= s.end_date <= longest:
+                errors["end_date"] = _(
+                    "End date: a secondment lasts one to two months (%(a)s to %(b)s for this start)."
+                ) % {"a": shortest, "b": longest}
+        if s.mentor_id and s.host_firm_id and s.mentor.firm_id != s.host_firm_id:
+            errors["mentor"] = _("Mentor: must work at the host firm.")
+        if s.trainee_id and s.host_firm_id:
+            home_id = s.trainee.home_province_id
+            host_id = s.host_firm.province_id
+            if not PairingAgreement.objects.filter(
+                helper_province_id=host_id, recipient_province_id=home_id
+            ).exists():
+                errors["host_firm"] = _(
+                    "Host firm: its province has no pairing agreement helping the trainee's province."
+                )
+            if s.quota_id:
+                quota = s.quota
+                if not quota.host_provinces.filter(pk=host_id).exists():
+                    errors["quota"] = _(
+                        "Quota: the host firm's province is not a host of this quota."
+                    )
+                elif not quota.source_provinces.filter(pk=home_id).exists():
+                    errors["quota"] = _(
+                        "Quota: the trainee's province is not a source of this quota."
+                    )
+                elif s.start_date and quota.year != s.start_date.year:
+                    errors["quota"] = _(
+                        "Quota: it is for %(year)d, the secondment starts in another year."
+                    ) % {"year": quota.year}
+        if s.trainee_id and s.start_date and s.end_date:
+            overlapping = Secondment.objects.filter(
+                trainee_id=s.trainee_id, start_date__lte=s.end_date, end_date__gte=s.start_date
+            ).exclude(status=SecondmentStatus.CANCELLED)
+            if s.pk:
+                overlapping = overlapping.exclude(pk=s.pk)
+            if overlapping.exists():
+                errors["start_date"] = _("Dates: this trainee already has a secondment then.")
+        if s.quota_id and s.status != SecondmentStatus.CANCELLED and "quota" not in errors:
+            taken = s.quota.secondments.exclude(status=SecondmentStatus.CANCELLED)
+            if s.pk:
+                taken = taken.exclude(pk=s.pk)
+            if taken.count() >= s.quota.seats:
+                errors["quota"] = _("Quota: all %(seats)d seats are taken.") % {
+                    "seats": s.quota.seats
+                }
+        return errors
 
 
 class ActivityKind(models.TextChoices):
@@ -398,6 +465,31 @@ class FirmPairing(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.helper_firm} ⇄ {self.recipient_firm}"
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, str] = {}
+        p = self
+        if p.helper_firm_id and p.helper_firm_id == p.recipient_firm_id:
+            raise ValidationError(
+                {"recipient_firm": _("Recipient firm: a firm cannot be paired with itself.")}
+            )
+        if (
+            p.agreement_id
+            and p.helper_firm_id
+            and p.helper_firm.province_id != p.agreement.helper_province_id
+        ):
+            errors["helper_firm"] = _("Helper firm: must lie in the agreement's helper province.")
+        if (
+            p.agreement_id
+            and p.recipient_firm_id
+            and (p.recipient_firm.province_id != p.agreement.recipient_province_id)
+        ):
+            errors["recipient_firm"] = _(
+                "Recipient firm: must lie in the agreement's recipient province."
+            )
+        if errors:
+            raise ValidationError(errors)
 
 
 @pghistory.track()

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -19,7 +18,6 @@ from core.exceptions import ApplicationError
 
 from .models import (
     FirmPairing,
-    PairingAgreement,
     PairingStatus,
     ProgressReport,
     Quota,
@@ -32,52 +30,6 @@ from .models import (
 # --- secondments -------------------------------------------------------------------------
 
 
-def secondment_errors(s: Secondment) -> dict[str, str]:
-    """Programme rules of a secondment that need other rows (field → message)."""
-    errors: dict[str, str] = {}
-    if s.start_date and s.end_date:
-        shortest = s.start_date + relativedelta(months=1) - dt.timedelta(days=1)
-        longest = s.start_date + relativedelta(months=2) - dt.timedelta(days=1)
-        if not shortest <= s.end_date <= longest:
-            errors["end_date"] = _(
-                "End date: a secondment lasts one to two months (%(a)s to %(b)s for this start)."
-            ) % {"a": shortest, "b": longest}
-    if s.mentor_id and s.host_firm_id and s.mentor.firm_id != s.host_firm_id:
-        errors["mentor"] = _("Mentor: must work at the host firm.")
-    if s.trainee_id and s.host_firm_id:
-        home_id = s.trainee.home_province_id
-        host_id = s.host_firm.province_id
-        if not PairingAgreement.objects.filter(
-            helper_province_id=host_id, recipient_province_id=home_id
-        ).exists():
-            errors["host_firm"] = _(
-                "Host firm: its province has no pairing agreement helping the trainee's province."
-            )
-        if s.quota_id:
-            quota = s.quota
-            if not quota.host_provinces.filter(pk=host_id).exists():
-                errors["quota"] = _("Quota: the host firm's province is not a host of this quota.")
-            elif not quota.source_provinces.filter(pk=home_id).exists():
-                errors["quota"] = _("Quota: the trainee's province is not a source of this quota.")
-            elif s.start_date and quota.year != s.start_date.year:
-                errors["quota"] = _(
-                    "Quota: it is for %(year)d, the secondment starts in another year."
-                ) % {"year": quota.year}
-    if s.trainee_id and s.start_date and s.end_date:
-        overlapping = Secondment.objects.filter(
-            trainee_id=s.trainee_id, start_date__lte=s.end_date, end_date__gte=s.start_date
-        ).exclude(status=SecondmentStatus.CANCELLED)
-        if s.pk:
-            overlapping = overlapping.exclude(pk=s.pk)
-        if overlapping.exists():
-            errors["start_date"] = _("Dates: this trainee already has a secondment then.")
-    return errors
-
-
-def seats_taken(quota: Quota) -> int:
-    return quota.secondments.exclude(status=SecondmentStatus.CANCELLED).count()
-
-
 @transaction.atomic
 def book_secondment(*, actor: Any, secondment: Secondment) -> Secondment:
     """Plan a secondment on a quota seat. The quota row is locked, so two bookings of the
@@ -85,11 +37,8 @@ def book_secondment(*, actor: Any, secondment: Secondment) -> Secondment:
     ensure_can(actor, Action.ADD, secondment)
     quota = Quota.objects.select_for_update().get(pk=secondment.quota_id)
     secondment.status = SecondmentStatus.PLANNED
-    secondment.full_clean()
-    errors = secondment_errors(secondment)
-    if errors:
-        raise ValidationError(errors)
-    if seats_taken(quota) >= quota.seats:
+    secondment.full_clean()  # Secondment.clean() checks the programme's rules
+    if quota.seats_taken() >= quota.seats:  # again, now under the quota row's lock
         raise ValidationError(
             {"quota": _("Quota: all %(seats)d seats are taken.") % {"seats": quota.seats}}
         )
@@ -214,33 +163,11 @@ def sign_off_secondment(*, actor: Any, secondment: Secondment, today: dt.date) -
 # --- firm pairings -------------------------------------------------------------------------
 
 
-def pairing_errors(p: FirmPairing) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    if (
-        p.agreement_id
-        and p.helper_firm_id
-        and p.helper_firm.province_id != p.agreement.helper_province_id
-    ):
-        errors["helper_firm"] = _("Helper firm: must lie in the agreement's helper province.")
-    if (
-        p.agreement_id
-        and p.recipient_firm_id
-        and (p.recipient_firm.province_id != p.agreement.recipient_province_id)
-    ):
-        errors["recipient_firm"] = _(
-            "Recipient firm: must lie in the agreement's recipient province."
-        )
-    return errors
-
-
 @transaction.atomic
 def propose_pairing(*, actor: Any, pairing: FirmPairing) -> FirmPairing:
     ensure_can(actor, Action.ADD, pairing)
     pairing.status = PairingStatus.PROPOSED
-    pairing.full_clean()
-    errors = pairing_errors(pairing)
-    if errors:
-        raise ValidationError(errors)
+    pairing.full_clean()  # FirmPairing.clean() checks provinces against the agreement
     with audit_context(actor=actor):
         pairing.save()
     return pairing

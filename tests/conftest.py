@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from pytest_django.plugin import blocking_manager_key
 
 from accounts.models import Organisation, User
 from accounts.policy import Role
@@ -14,12 +15,37 @@ from regions.services import load_regions
 TODAY = dt.date(2026, 11, 27)
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Reference data (32 provinces, 2,847 counties) is loaded once into the test database
+    and committed; every test's transaction rolls back on top of it."""
+    with django_db_blocker.unblock():
+        load_regions(today=TODAY)
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    fixtures = getattr(item, "fixturenames", ())
+    return bool(
+        (marker and marker.kwargs.get("transaction"))
+        or "transactional_db" in fixtures
+        or "live_server" in fixtures
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """A transactional test flushes every table when it ends: load the reference data
+    again, after that flush, so the tests that follow find it."""
+    yield
+    if _is_transactional(item):
+        with item.config.stash[blocking_manager_key].unblock():
+            load_regions(today=TODAY)
+
+
 @pytest.fixture
 def regions(db) -> dict[str, Province]:
-    """All provinces and counties (loaded once per database state; transactional tests
-    flush tables, so the fixture reloads when it finds them empty)."""
-    if not Province.objects.exists():
-        load_regions(today=TODAY)
+    """All provinces and counties, by code."""
     return {p.code: p for p in Province.objects.all()}
 
 
@@ -32,7 +58,9 @@ def make_org(kind: Role, province: Province | None, name: str | None = None) -> 
     return org
 
 
-def make_user(username: str, org: Organisation | None, *, staff: bool = True, superuser: bool = False) -> User:
+def make_user(
+    username: str, org: Organisation | None, *, staff: bool = True, superuser: bool = False
+) -> User:
     return User.objects.create_user(
         username=username,
         password="Test-pass-2026!",

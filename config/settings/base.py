@@ -12,7 +12,9 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
 # A local .env is read when present (never committed); real deployments set variables.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# DJANGO_READ_DOT_ENV=false ignores it (tests that prove a missing variable is refused).
+if env.bool("DJANGO_READ_DOT_ENV", default=True):
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 SECRET_KEY = env(
     "SECRET_KEY", default="insecure-dev-key-change-me-0123456789abcdefghijklmnopqrstuvwxyz"

@@ -6,6 +6,10 @@ from .base import env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
+if not SECRET_KEY.strip():  # an empty value would only fail at first use
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("SECRET_KEY is empty")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -1,4 +1,5 @@
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +15,9 @@ def test_loader_creates_32_provincial_units_with_correct_codes_and_regions(regio
     by_region = Counter(Province.objects.values_list("region", flat=True))
     assert by_region == {Region.EAST: 10, Region.CENTRAL: 6, Region.WEST: 13, Region.NORTHEAST: 3}
     corps = Province.objects.get(code="66")
-    assert corps.is_corps and not corps.in_gb2260 and corps.is_recipient
+    assert corps.is_corps
+    assert not corps.in_gb2260
+    assert corps.is_recipient
     assert Province.objects.filter(is_recipient=True).count() == 13
     assert Province.objects.get(code="54").name == "西藏自治区"
     assert Province.objects.get(code="23").region == Region.NORTHEAST
@@ -38,8 +41,11 @@ def test_running_the_loader_twice_changes_nothing(regions):
 
 
 def test_a_retired_code_is_deactivated_not_deleted_and_comes_back(regions, tmp_path):
-    source = (County._meta.apps.get_app_config("regions").path + "/../fixtures/regions/counties.csv")
-    lines = open(source, encoding="utf-8").read().splitlines()
+    source = (
+        Path(County._meta.apps.get_app_config("regions").path).parent
+        / "fixtures/regions/counties.csv"
+    )
+    lines = source.read_text(encoding="utf-8").splitlines()
     retired = lines[1].split(",")[0]
     trimmed = tmp_path / "counties.csv"
     trimmed.write_text("\n".join([lines[0], *lines[2:]]) + "\n", encoding="utf-8")
@@ -51,4 +57,5 @@ def test_a_retired_code_is_deactivated_not_deleted_and_comes_back(regions, tmp_p
     assert county.valid_to == TODAY
     report = load_regions(today=TODAY)
     county.refresh_from_db()
-    assert report.reactivated == 1 and county.valid_to is None
+    assert report.reactivated == 1
+    assert county.valid_to is None
