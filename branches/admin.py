@@ -1,12 +1,18 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_actions import service_action
 from accounts.scoped_admin import ScopedModelAdmin, ScopedTabularInline
 
 from .models import BranchOffice, CareVisit, Posting, ServiceRecord, SupportContract
+from .services import add_posting, end_posting, save_branch_record, save_posting
 
 
 class PostingInline(ScopedTabularInline):
+    """Postings of a branch, read-only here: added and ended on the posting page."""
+
     model = Posting
+    can_delete = False
     fields = (
         "lawyer",
         "kind",
@@ -16,7 +22,10 @@ class PostingInline(ScopedTabularInline):
         "medical_passed",
         "licence_transferred",
     )
-    autocomplete_fields = ("lawyer",)
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class ServiceRecordInline(ScopedTabularInline):
@@ -44,10 +53,38 @@ class PostingAdmin(ScopedModelAdmin):
     list_select_related = ("lawyer", "branch")
     search_fields = ("lawyer__name", "^lawyer__name_initials", "branch__name")
     autocomplete_fields = ("lawyer", "branch")
+    actions = (
+        service_action(
+            lambda request, obj, reason, end_date, confirm_gap: end_posting(
+                actor=request.user,
+                posting=obj,
+                end_date=end_date,
+                reason=reason,
+                confirm_gap=confirm_gap,
+            ),
+            name="end_postings",
+            description=_("End the selected postings"),
+            end_date=True,
+        ),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        # a posting ends through the action, which checks the branch's staffing
+        return (
+            ("end_date", "end_reason", "gap_confirmed") if obj is not None else ("gap_confirmed",)
+        )
+
+    def save_model(self, request, obj, form, change):
+        (save_posting if change else add_posting)(actor=request.user, posting=obj)
+
+
+class BranchRecordAdmin(ScopedModelAdmin):
+    def save_model(self, request, obj, form, change):
+        save_branch_record(actor=request.user, record=obj)
 
 
 @admin.register(ServiceRecord)
-class ServiceRecordAdmin(ScopedModelAdmin):
+class ServiceRecordAdmin(BranchRecordAdmin):
     list_display = ("branch", "kind", "served_on", "quantity", "lawyer")
     list_filter = ("kind",)
     list_select_related = ("branch", "lawyer")
@@ -56,7 +93,7 @@ class ServiceRecordAdmin(ScopedModelAdmin):
 
 
 @admin.register(SupportContract)
-class SupportContractAdmin(ScopedModelAdmin):
+class SupportContractAdmin(BranchRecordAdmin):
     list_display = ("branch", "kind", "counterparty", "amount", "start_date", "end_date")
     list_filter = ("kind",)
     list_select_related = ("branch",)
@@ -65,7 +102,7 @@ class SupportContractAdmin(ScopedModelAdmin):
 
 
 @admin.register(CareVisit)
-class CareVisitAdmin(ScopedModelAdmin):
+class CareVisitAdmin(BranchRecordAdmin):
     list_display = ("branch", "visited_on", "visitor_organisation")
     list_select_related = ("branch",)
     search_fields = ("visitor_organisation", "branch__name")

@@ -1,15 +1,57 @@
+from django import forms
 from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.scoped_admin import ScopedModelAdmin, ScopedTabularInline
 
+from .identifiers import validate_licence_number
 from .models import Lawyer, LawyerLicence, Trainee
-from .services import set_lawyer_search_names
+from .services import nominate_trainee, register_lawyer, set_lawyer_search_names
 
 
 class LawyerLicenceInline(ScopedTabularInline):
+    """Licence history, read-only: licences change through the licence services."""
+
     model = LawyerLicence
     fields = ("number", "issuing_province", "valid_from", "valid_to", "is_current")
-    autocomplete_fields = ("issuing_province",)
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class LawyerAddForm(forms.ModelForm):
+    """Adding a lawyer also records the current licence."""
+
+    licence_number = forms.CharField(
+        label=_("licence number"), max_length=17, validators=[validate_licence_number]
+    )
+    licence_valid_from = forms.DateField(
+        label=_("licence valid from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    class Meta:
+        model = Lawyer
+        fields = (
+            "name",
+            "gender",
+            "birth_date",
+            "political_status",
+            "first_licence_year",
+            "province",
+            "firm",
+            "practice_areas",
+            "phone",
+            "email",
+        )
+
+    def clean_licence_number(self):
+        number = self.cleaned_data["licence_number"]
+        if LawyerLicence.objects.filter(number=number).exists():
+            raise forms.ValidationError(_("Licence number: already registered."))
+        return number
 
 
 @admin.register(Lawyer)
@@ -29,9 +71,33 @@ class LawyerAdmin(ScopedModelAdmin):
     inlines = (LawyerLicenceInline,)
     ordering = ("name_pinyin", "id")
 
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = LawyerAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            fields = [
+                f
+                for f in fieldsets[0][1]["fields"]
+                if f not in ("licence_number", "licence_valid_from")
+            ]
+            return [(None, {"fields": [*fields, "licence_number", "licence_valid_from"]})]
+        return fieldsets
+
     def save_model(self, request, obj, form, change):
-        set_lawyer_search_names(obj)
-        super().save_model(request, obj, form, change)
+        if change:
+            set_lawyer_search_names(obj)
+            super().save_model(request, obj, form, change)
+        else:
+            register_lawyer(
+                actor=request.user,
+                lawyer=obj,
+                licence_number=form.cleaned_data["licence_number"],
+                licence_valid_from=form.cleaned_data["licence_valid_from"],
+            )
 
 
 @admin.register(Trainee)
@@ -48,3 +114,10 @@ class TraineeAdmin(ScopedModelAdmin):
     list_select_related = ("lawyer", "home_province")
     search_fields = ("=lawyer__current_licence_no", "lawyer__name", "^lawyer__name_initials")
     autocomplete_fields = ("lawyer", "home_province")
+    readonly_fields = ("status", "experience_group")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:  # checks eligibility, derives the experience group
+            nominate_trainee(actor=request.user, trainee=obj, today=timezone.localdate())

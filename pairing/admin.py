@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from accounts.admin_actions import service_action, today
 from accounts.scoped_admin import ScopedModelAdmin, ScopedTabularInline
 
 from .models import (
@@ -9,9 +11,23 @@ from .models import (
     ProgramTarget,
     ProgressReport,
     Quota,
+    ReportStatus,
     Secondment,
     StatSnapshot,
     TrainingActivity,
+)
+from .services import (
+    accept_report,
+    activate_pairing,
+    book_secondment,
+    cancel_secondment,
+    complete_secondment,
+    dissolve_pairing,
+    end_pairing,
+    propose_pairing,
+    return_report,
+    save_report_draft,
+    start_secondment,
 )
 
 
@@ -61,6 +77,45 @@ class SecondmentAdmin(ScopedModelAdmin):
     autocomplete_fields = ("trainee", "host_firm", "mentor", "quota")
     inlines = (TrainingActivityInline,)
     date_hierarchy = "start_date"
+    # state and sign-offs change only through the actions (service functions)
+    readonly_fields = (
+        "status",
+        "cancel_reason",
+        "evaluation_grade",
+        "evaluation_comment",
+        "evaluated_on",
+        "bar_signed_off_on",
+    )
+    actions = (
+        service_action(
+            lambda request, obj: start_secondment(
+                actor=request.user, secondment=obj, today=today()
+            ),
+            name="start_secondments",
+            description=_("Start the selected secondments"),
+        ),
+        service_action(
+            lambda request, obj: complete_secondment(
+                actor=request.user, secondment=obj, today=today()
+            ),
+            name="complete_secondments",
+            description=_("Complete the selected secondments"),
+        ),
+        service_action(
+            lambda request, obj, reason: cancel_secondment(
+                actor=request.user, secondment=obj, reason=reason
+            ),
+            name="cancel_secondments",
+            description=_("Cancel the selected secondments"),
+            reason=True,
+        ),
+    )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:  # books a quota seat under the quota's lock
+            book_secondment(actor=request.user, secondment=obj)
 
 
 class PairingGoalInline(ScopedTabularInline):
@@ -87,6 +142,33 @@ class FirmPairingAdmin(ScopedModelAdmin):
     )
     autocomplete_fields = ("helper_firm", "recipient_firm", "agreement")
     inlines = (PairingGoalInline, ProgressReportInline)
+    readonly_fields = ("status", "ended_on", "dissolve_reason")
+    actions = (
+        service_action(
+            lambda request, obj: activate_pairing(actor=request.user, pairing=obj),
+            name="activate_pairings",
+            description=_("Activate the selected pairings"),
+        ),
+        service_action(
+            lambda request, obj: end_pairing(actor=request.user, pairing=obj, today=today()),
+            name="end_pairings",
+            description=_("End the selected pairings (term completed)"),
+        ),
+        service_action(
+            lambda request, obj, reason: dissolve_pairing(
+                actor=request.user, pairing=obj, reason=reason, today=today()
+            ),
+            name="dissolve_pairings",
+            description=_("Dissolve the selected pairings"),
+            reason=True,
+        ),
+    )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            propose_pairing(actor=request.user, pairing=obj)
 
 
 @admin.register(ProgressReport)
@@ -96,7 +178,38 @@ class ProgressReportAdmin(ScopedModelAdmin):
     list_select_related = ("pairing__helper_firm", "pairing__recipient_firm")
     search_fields = ("pairing__helper_firm__name", "pairing__recipient_firm__name")
     autocomplete_fields = ("pairing",)
-    readonly_fields = ("submitted_at", "submitted_by", "reviewed_at", "reviewed_by")
+    readonly_fields = (
+        "status",
+        "submitted_at",
+        "submitted_by",
+        "reviewed_at",
+        "reviewed_by",
+        "return_reason",
+    )
+    actions = (
+        service_action(
+            lambda request, obj: accept_report(actor=request.user, report=obj),
+            name="accept_reports",
+            description=_("Accept the selected reports"),
+        ),
+        service_action(
+            lambda request, obj, reason: return_report(
+                actor=request.user, report=obj, reason=reason
+            ),
+            name="return_reports",
+            description=_("Return the selected reports for correction"),
+            reason=True,
+        ),
+    )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status not in (ReportStatus.DRAFT, ReportStatus.RETURNED):
+            # a submitted or accepted report is a record: only the actions change it
+            return [f.name for f in obj._meta.fields if f.editable and f.name != "id"]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        save_report_draft(actor=request.user, report=obj)
 
 
 @admin.register(ProgramTarget)
