@@ -83,7 +83,8 @@ def province_id_of(user: User | AnonymousUser | None) -> int | None:
 class Scoping:
     """Row-level scoping rules of one model.
 
-    `province_paths`: ORM lookups from the model to a Province ("" for Province itself).
+    `province_paths`: ORM lookups from the model to a Province ("" for Province itself;
+    none for national data such as the holiday calendar).
     `grants`: role -> action -> Reach. A missing PICK falls back to VIEW's reach, but is
     never wider than OWN for provincial roles (a form offers only the user's province's
     rows even where every row may be read, e.g. reference data).
@@ -114,6 +115,8 @@ class Scoping:
 
     # --- rows ---------------------------------------------------------------------------
     def q_for_province(self, province_id: int) -> Q:
+        if not self.province_paths:  # national data involves no single province
+            return Q(pk__in=[])
         return reduce(
             or_,
             (Q(**{(f"{p}__pk" if p else "pk"): province_id}) for p in self.province_paths),

@@ -3,7 +3,7 @@ from django.contrib import admin
 from accounts.policy import Role, role_of
 from accounts.scoped_admin import ScopedModelAdmin
 
-from .models import County, Province
+from .models import CalendarDay, County, Province
 
 
 @admin.register(Province)
@@ -45,3 +45,12 @@ class CountyAdmin(ScopedModelAdmin):
             )
         # a division code never changes; a new code is a new county
         return ("code",) if obj is not None else ()
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(ScopedModelAdmin):
+    list_display = ("date", "kind", "name", "source")
+    list_filter = ("kind", "name")
+    search_fields = ("name",)
+    date_hierarchy = "date"
+    ordering = ("-date",)

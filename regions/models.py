@@ -164,3 +164,32 @@ class County(TimeStampedModel):
                         % {"code": province.code}
                     }
                 )
+
+
+class DayKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Public holiday (no work)")
+    WORKDAY = "workday", _("Adjusted working day (调休上班)")
+
+
+@pghistory.track()
+class CalendarDay(TimeStampedModel):
+    """An exception to the Monday–Friday week: a public holiday (法定节假日) or a weekend day
+    worked in lieu (调休). Seeded from `chinese-calendar` for 2004–2026; the State Council
+    publishes each next year in November, and ministry staff add it here."""
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=DayKind.choices)
+    name = models.CharField(_("holiday"), max_length=64)
+    source = models.CharField(_("source"), max_length=128, blank=True)
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    # national reference data: every role reads it, the ministry edits it
+    scoping = Scoping(province_paths=(), grants=REFERENCE_DATA)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("holiday calendar")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.name}（{self.get_kind_display()}）"

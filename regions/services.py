@@ -131,3 +131,42 @@ def load_regions(
         County.objects.filter(valid_to__isnull=True).exclude(code__in=seen).update(valid_to=today)
     )
     return report
+
+
+HOLIDAY_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
+}
+
+
+@transaction.atomic
+def load_calendar() -> int:
+    """Seed CalendarDay from `chinese-calendar` (2004–2026). Rows already present — including
+    staff corrections — are kept; returns how many were added."""
+    import chinese_calendar
+    from chinese_calendar import constants
+
+    from .models import CalendarDay, DayKind
+
+    version = getattr(chinese_calendar, "__version__", "")
+    source = f"chinese-calendar {version}".strip()
+    existing = set(CalendarDay.objects.values_list("date", flat=True))
+    rows = [
+        CalendarDay(
+            date=day, kind=kind, name=HOLIDAY_NAMES.get(str(name), str(name)), source=source
+        )
+        for table, kind in (
+            (constants.holidays, DayKind.HOLIDAY),
+            (constants.workdays, DayKind.WORKDAY),
+        )
+        for day, name in table.items()
+        if day not in existing
+    ]
+    CalendarDay.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)

@@ -10,17 +10,18 @@ from pytest_django.plugin import blocking_manager_key
 from accounts.models import Organisation, User
 from accounts.policy import Role
 from regions.models import Province
-from regions.services import load_regions
+from regions.services import load_calendar, load_regions
 
 TODAY = dt.date(2026, 11, 27)
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Reference data (32 provinces, 2,847 counties) is loaded once into the test database
+    """Reference data (32 provinces, 2,847 counties, the holiday calendar) is loaded once into the test database
     and committed; every test's transaction rolls back on top of it."""
     with django_db_blocker.unblock():
         load_regions(today=TODAY)
+        load_calendar()
 
 
 def _is_transactional(item: pytest.Item) -> bool:
@@ -41,6 +42,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     if _is_transactional(item):
         with item.config.stash[blocking_manager_key].unblock():
             load_regions(today=TODAY)
+            load_calendar()
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         self.stdout.write("migrations applied")
         call_command("load_regions", stdout=self.stdout)
+        call_command("load_calendar", stdout=self.stdout)
         today = timezone.localdate()
         accounts = create_demo_accounts(today=today)
         for dotted in settings.DEMO_LOADERS:
