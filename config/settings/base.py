@@ -294,7 +294,11 @@ LOGGING = {
 # Used by the health check and the demo banner.
 PLATFORM_NAME = _("Lawyer-profession pairing platform")
 API_DOCS_PUBLIC = env.bool("API_DOCS_PUBLIC", default=True)
-DEMO_LOADERS: list[str] = ["pairing.demo.load", "branches.demo.load"]  # `load(today=...)`, in order
+DEMO_LOADERS: list[str] = [
+    "firms.demo.load",
+    "pairing.demo.load",
+    "branches.demo.load",
+]  # `load(today=...)`, in order
 
 # --- audit (django-pghistory) ------------------------------------------------------------
 # Database triggers record every insert, update and delete of tracked models — bulk writes
