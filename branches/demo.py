@@ -106,6 +106,8 @@ def load(*, today: dt.date) -> str:
         gap_branch = branches[-1]  # a one-lawyer branch whose posting ends in 20 days
         for (branch, k), lawyer in zip(specs, lawyers, strict=True):
             start = today - dt.timedelta(days=rng.randint(60, 500))
+            # posted after the home licence was issued (it ends the day before)
+            start = max(start, dt.date(lawyer.first_licence_year, 3, 1) + dt.timedelta(days=1))
             if branch is gap_branch:
                 kind, end = PostingKind.ROTATION, today + dt.timedelta(days=20)
             elif k == 1:

@@ -218,15 +218,19 @@ class Builder:
         have.extend(new)
         return have[:n] if n else have
 
-    def make_lawyers(self, specs: list[tuple[LawFirm, int]]) -> list[Lawyer]:
-        """Lawyers (with their current licence) for (firm, age) pairs."""
+    def make_lawyers(
+        self, specs: list[tuple[LawFirm, int]], *, licensed_by: int | None = None
+    ) -> list[Lawyer]:
+        """Lawyers (with their current licence) for (firm, age) pairs, first licensed in
+        `licensed_by` at the latest (default: last year)."""
         lawyers, licences = [], []
         for firm, age in specs:
             gender = self.rng.choice(Gender.values)
             name = person_name(self.rng)
             birth = dt.date(self.today.year - age, self.rng.randint(1, 12), self.rng.randint(1, 28))
             first_year = min(
-                self.today.year - 1, birth.year + self.rng.randint(24, max(25, age - 1))
+                licensed_by or self.today.year - 1,
+                birth.year + self.rng.randint(24, max(25, age - 1)),
             )
             number = self.licence_number(firm.province.code, first_year, gender)
             lawyers.append(
@@ -291,7 +295,9 @@ def load(*, today: dt.date) -> str:
             for h, r, level, sourced in AGREEMENTS
         )
         quotas: dict[tuple[int, int], Quota] = {}
-        for year in sorted({2023, today.year - 1, today.year, today.year + 1}):
+        # every year a demo secondment can start in (up to 400 days back, 60 ahead)
+        first_year = (today - dt.timedelta(days=400)).year
+        for year in sorted({2023, *range(first_year, today.year + 2)}):
             for i, (name, hosts, sources, seats) in enumerate(QUOTAS):
                 q = Quota.objects.create(year=year, name=name, seats=seats, note=SOURCE)
                 q.host_provinces.set([provinces[c] for c in hosts])
@@ -304,10 +310,11 @@ def load(*, today: dt.date) -> str:
             per_quota = 37 if i == 0 else 35
             trainee_specs += [(i, sources[k % len(sources)]) for k in range(per_quota)]
         home_firms = {c: b.make_firms(c, 4) for c in {s for _, s in trainee_specs}}
-        trainee_lawyers = b.make_lawyers(
-            [(rng.choice(home_firms[home]), rng.randint(27, 37)) for _, home in trainee_specs]
-        )
         selection = dt.date(2023, 7, 20)
+        trainee_lawyers = b.make_lawyers(
+            [(rng.choice(home_firms[home]), rng.randint(27, 37)) for _, home in trainee_specs],
+            licensed_by=selection.year - 1,  # licensed before they were selected
+        )
         host_firms = {c: b.make_firms(c, 3) for q in QUOTAS for c in q[1]}
         mentors: dict[int, list[Lawyer]] = {}
         for firms in host_firms.values():
@@ -472,7 +479,8 @@ def load(*, today: dt.date) -> str:
             while period <= last_day:
                 end = period + relativedelta(months=3) - dt.timedelta(days=1)
                 due = end + dt.timedelta(days=15)
-                if due < today - dt.timedelta(days=60):
+                # the latest due date (quarters are at most 92 days apart) is in review
+                if due < today - dt.timedelta(days=92):
                     status = ReportStatus.ACCEPTED
                 elif due < today:
                     status = [
