@@ -36,4 +36,14 @@ class PostgresExclusionConstraint(ExclusionConstraint):
 
         if connections[using].vendor != "postgresql":
             return
+        # Django's ExclusionConstraint.validate() crashes (FieldError) when its condition
+        # names a field the form excludes (a read-only `status` in the admin);
+        # UniqueConstraint skips that case, and so do we: the model's clean() gives the
+        # rule's message and PostgreSQL still enforces it.
+        if (
+            exclude
+            and self.condition is not None
+            and set(exclude) & self.condition.referenced_base_fields
+        ):
+            return
         super().validate(model, instance, exclude=exclude, using=using)
