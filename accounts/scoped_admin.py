@@ -20,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
 from core.audit import audit_enabled
+from core.pagination import EstimatedCountPaginator
 
 from .policy import Action, ensure_can
 
@@ -43,6 +44,16 @@ class ScopedModelAdmin(admin.ModelAdmin):
     """Base class of every ModelAdmin on a scoped model."""
 
     show_full_result_count = False  # no second COUNT(*) over national tables
+    # National tables (lawyers, firms, service records) set this: an unfiltered list then
+    # shows the planner's estimate instead of a COUNT(*) over the whole table.
+    large_table = False
+
+    def get_paginator(
+        self, request: HttpRequest, queryset: Any, per_page: int, *args: Any, **kwargs: Any
+    ):
+        if self.large_table:
+            return EstimatedCountPaginator(queryset, per_page, *args, **kwargs)
+        return super().get_paginator(request, queryset, per_page, *args, **kwargs)
 
     # --- rows -----------------------------------------------------------------------
     def get_queryset(self, request: HttpRequest) -> models.QuerySet:

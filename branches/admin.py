@@ -85,6 +85,7 @@ class BranchRecordAdmin(ScopedModelAdmin):
 
 @admin.register(ServiceRecord)
 class ServiceRecordAdmin(BranchRecordAdmin):
+    large_table = True
     list_display = ("branch", "kind", "served_on", "quantity", "lawyer")
     list_filter = ("kind",)
     list_select_related = ("branch", "lawyer")

@@ -8,6 +8,7 @@ from .services import save_firm
 
 @admin.register(LawFirm)
 class LawFirmAdmin(ScopedModelAdmin):
+    large_table = True
     list_display = (
         "name",
         "credit_code",

@@ -56,6 +56,7 @@ class LawyerAddForm(forms.ModelForm):
 
 @admin.register(Lawyer)
 class LawyerAdmin(ScopedModelAdmin):
+    large_table = True
     list_display = (
         "name",
         "current_licence_no",
