@@ -1,11 +1,39 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_actions import service_action
 from accounts.scoped_admin import ScopedModelAdmin, ScopedTabularInline
+from regions.admin_filters import province_filter, year_filter
 
-from .models import BranchOffice, CareVisit, Posting, ServiceRecord, SupportContract
+from .models import BranchOffice, BranchStatus, CareVisit, Posting, ServiceRecord, SupportContract
+from .selectors import branches_with_gap
 from .services import add_posting, end_posting, save_branch_record, save_posting
+
+
+class StaffingGapFilter(admin.SimpleListFilter):
+    """Active branches that fall below their minimum staff within the next 30 days."""
+
+    title = _("staffing gap in 30 days")
+    parameter_name = "staffing_gap"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list:
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() not in ("yes", "no"):
+            return queryset
+        active = queryset.filter(status=BranchStatus.ACTIVE).only("pk", "minimum_staff")
+        gap_ids = [
+            b.pk for b, _day in branches_with_gap(queryset=active, today=timezone.localdate())
+        ]
+        if self.value() == "yes":
+            return queryset.filter(pk__in=gap_ids)
+        return queryset.exclude(pk__in=gap_ids)
 
 
 class PostingInline(ScopedTabularInline):
@@ -39,7 +67,7 @@ class ServiceRecordInline(ScopedTabularInline):
 @admin.register(BranchOffice)
 class BranchOfficeAdmin(ScopedModelAdmin):
     list_display = ("name", "parent_firm", "county", "status", "minimum_staff", "established_on")
-    list_filter = ("status",)
+    list_filter = (province_filter("county__province"), "status", StaffingGapFilter)
     list_select_related = ("parent_firm", "county__province")
     search_fields = ("name", "=credit_code", "county__name", "parent_firm__name")
     autocomplete_fields = ("parent_firm", "county")
@@ -49,7 +77,12 @@ class BranchOfficeAdmin(ScopedModelAdmin):
 @admin.register(Posting)
 class PostingAdmin(ScopedModelAdmin):
     list_display = ("lawyer", "branch", "kind", "start_date", "end_date", "checklist_complete")
-    list_filter = ("kind", "checklist_complete")
+    list_filter = (
+        province_filter("branch__county__province"),
+        "kind",
+        "checklist_complete",
+        year_filter("start_date", title=_("start year")),
+    )
     list_select_related = ("lawyer", "branch")
     search_fields = ("lawyer__name", "^lawyer__name_initials", "branch__name")
     autocomplete_fields = ("lawyer", "branch")
@@ -87,7 +120,7 @@ class BranchRecordAdmin(ScopedModelAdmin):
 class ServiceRecordAdmin(BranchRecordAdmin):
     large_table = True
     list_display = ("branch", "kind", "served_on", "quantity", "lawyer")
-    list_filter = ("kind",)
+    list_filter = (province_filter("branch__county__province"), "kind", year_filter("served_on"))
     list_select_related = ("branch", "lawyer")
     search_fields = ("branch__name",)
     autocomplete_fields = ("branch", "lawyer")

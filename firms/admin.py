@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from accounts.scoped_admin import ScopedModelAdmin
+from regions.admin_filters import province_filter, region_filter
 
 from .models import BarAssociation, LawFirm
 from .services import save_firm
@@ -18,7 +19,8 @@ class LawFirmAdmin(ScopedModelAdmin):
         "organisation_form",
     )
     list_filter = (
-        "province",
+        province_filter("province"),
+        region_filter("province"),
         "organisation_form",
         "is_large_scale",
         "is_boutique",

@@ -4,6 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.scoped_admin import ScopedModelAdmin, ScopedTabularInline
+from regions.admin_filters import province_filter, region_filter, year_filter
 
 from .identifiers import validate_licence_number
 from .models import Lawyer, LawyerLicence, Trainee
@@ -65,7 +66,12 @@ class LawyerAdmin(ScopedModelAdmin):
         "firm",
         "first_licence_year",
     )
-    list_filter = ("province", "gender", "political_status")
+    list_filter = (
+        province_filter("province"),
+        region_filter("province"),
+        "gender",
+        "political_status",
+    )
     list_select_related = ("province", "firm")
     search_fields = ("=current_licence_no", "name", "^name_initials", "^name_pinyin")
     autocomplete_fields = ("province", "firm")
@@ -111,7 +117,12 @@ class TraineeAdmin(ScopedModelAdmin):
         "experience_group",
         "practice_track",
     )
-    list_filter = ("home_province", "cohort_year", "status", "experience_group")
+    list_filter = (
+        province_filter("home_province"),
+        year_filter("cohort_year", title=_("cohort year")),
+        "status",
+        "experience_group",
+    )
     list_select_related = ("lawyer", "home_province")
     search_fields = ("=lawyer__current_licence_no", "lawyer__name", "^lawyer__name_initials")
     autocomplete_fields = ("lawyer", "home_province")

@@ -1,8 +1,14 @@
+from typing import Any
+
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_actions import service_action, today
 from accounts.scoped_admin import ScopedModelAdmin, ScopedTabularInline
+from regions.admin_filters import province_filter, region_filter, year_filter
 
 from .models import (
     FirmPairing,
@@ -31,6 +37,27 @@ from .services import (
 )
 
 
+class ReportOverdueFilter(admin.SimpleListFilter):
+    """Pairings with a progress report past its due date and not submitted."""
+
+    title = _("report overdue")
+    parameter_name = "report_overdue"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list:
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() not in ("yes", "no"):
+            return queryset
+        overdue = ProgressReport.objects.filter(
+            status__in=(ReportStatus.DRAFT, ReportStatus.RETURNED),
+            due_date__lt=timezone.localdate(),
+        ).values("pairing_id")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=overdue)
+        return queryset.exclude(pk__in=overdue)
+
+
 @admin.register(PairingAgreement)
 class PairingAgreementAdmin(ScopedModelAdmin):
     list_display = (
@@ -41,7 +68,13 @@ class PairingAgreementAdmin(ScopedModelAdmin):
         "signed_on",
         "is_assumed",
     )
-    list_filter = ("level", "designated", "is_assumed", "recipient_province")
+    list_filter = (
+        province_filter("helper_province", "recipient_province"),
+        region_filter("helper_province", "recipient_province"),
+        "level",
+        "designated",
+        "is_assumed",
+    )
     list_select_related = ("helper_province", "recipient_province")
     search_fields = ("helper_province__name", "recipient_province__name")
     autocomplete_fields = ("helper_province", "recipient_province")
@@ -50,7 +83,7 @@ class PairingAgreementAdmin(ScopedModelAdmin):
 @admin.register(Quota)
 class QuotaAdmin(ScopedModelAdmin):
     list_display = ("name", "year", "seats")
-    list_filter = ("year",)
+    list_filter = (year_filter("year"), province_filter("host_provinces", "source_provinces"))
     search_fields = ("name",)
     autocomplete_fields = ("host_provinces", "source_provinces")
 
@@ -71,7 +104,13 @@ class SecondmentAdmin(ScopedModelAdmin):
         "status",
         "evaluation_grade",
     )
-    list_filter = ("status", "evaluation_grade")
+    list_filter = (
+        province_filter("trainee__home_province", "host_firm__province"),
+        region_filter("host_firm__province"),
+        "status",
+        year_filter("start_date", title=_("start year")),
+        "evaluation_grade",
+    )
     list_select_related = ("trainee__lawyer", "host_firm", "mentor")
     search_fields = ("trainee__lawyer__name", "^trainee__lawyer__name_initials", "host_firm__name")
     autocomplete_fields = ("trainee", "host_firm", "mentor", "quota")
@@ -132,7 +171,14 @@ class ProgressReportInline(ScopedTabularInline):
 @admin.register(FirmPairing)
 class FirmPairingAdmin(ScopedModelAdmin):
     list_display = ("helper_firm", "recipient_firm", "mode", "status", "term_start", "term_end")
-    list_filter = ("status", "mode")
+    list_filter = (
+        province_filter("helper_firm__province", "recipient_firm__province"),
+        region_filter("helper_firm__province"),
+        "status",
+        "mode",
+        year_filter("term_start", title=_("start year")),
+        ReportOverdueFilter,
+    )
     list_select_related = ("helper_firm", "recipient_firm")
     search_fields = (
         "helper_firm__name",
@@ -174,7 +220,11 @@ class FirmPairingAdmin(ScopedModelAdmin):
 @admin.register(ProgressReport)
 class ProgressReportAdmin(ScopedModelAdmin):
     list_display = ("pairing", "period_start", "period_end", "due_date", "status", "submitted_at")
-    list_filter = ("status",)
+    list_filter = (
+        province_filter("pairing__helper_firm__province", "pairing__recipient_firm__province"),
+        "status",
+        year_filter("due_date", title=_("due year")),
+    )
     list_select_related = ("pairing__helper_firm", "pairing__recipient_firm")
     search_fields = ("pairing__helper_firm__name", "pairing__recipient_firm__name")
     autocomplete_fields = ("pairing",)
@@ -215,7 +265,7 @@ class ProgressReportAdmin(ScopedModelAdmin):
 @admin.register(ProgramTarget)
 class ProgramTargetAdmin(ScopedModelAdmin):
     list_display = ("metric", "province", "year", "value")
-    list_filter = ("metric", "year")
+    list_filter = ("metric", year_filter("year"))
     list_select_related = ("province",)
     autocomplete_fields = ("province",)
 
