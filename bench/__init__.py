@@ -1,0 +1,1 @@
+"""Benchmarks: ratios measured in one run, reported, never asserted as timed tests."""
