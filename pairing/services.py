@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,23 +54,31 @@ def book_secondment(*, actor: Any, secondment: Secondment) -> Secondment:
 
 
 def _transition(
-    secondment: Secondment, *, allowed: set[str], target: str, actor: Any, fields: dict[str, Any]
-) -> Secondment:
-    s = Secondment.objects.select_for_update().get(pk=secondment.pk)
-    ensure_can(actor, Action.CHANGE, s)
-    if s.status not in allowed:
+    obj: Any,
+    *,
+    states: type[models.TextChoices],
+    allowed: set[str],
+    target: str,
+    actor: Any,
+    fields: dict[str, Any],
+) -> Any:
+    """Move a row (secondment, report) from one of `allowed` states to `target` under a row
+    lock, with the scope check, full validation and the audit actor."""
+    row = type(obj).objects.select_for_update().get(pk=obj.pk)
+    ensure_can(actor, Action.CHANGE, row)
+    if row.status not in allowed:
         raise ApplicationError(
             _("Status: cannot go from %(from)s to %(to)s.")
-            % {"from": s.get_status_display(), "to": SecondmentStatus(target).label},
+            % {"from": row.get_status_display(), "to": states(target).label},
             code="invalid_transition",
         )
-    s.status = target
+    row.status = target
     for k, v in fields.items():
-        setattr(s, k, v)
-    s.full_clean()
+        setattr(row, k, v)
+    row.full_clean()
     with audit_context(actor=actor):
-        s.save(update_fields=["status", *fields, "updated_at"])
-    return s
+        row.save(update_fields=["status", *fields, "updated_at"])
+    return row
 
 
 @transaction.atomic
@@ -79,6 +87,7 @@ def start_secondment(*, actor: Any, secondment: Secondment, today: dt.date) -> S
         raise ApplicationError(_("Start date: the secondment has not begun yet."), code="too_early")
     return _transition(
         secondment,
+        states=SecondmentStatus,
         allowed={SecondmentStatus.PLANNED},
         target=SecondmentStatus.ACTIVE,
         actor=actor,
@@ -92,6 +101,7 @@ def complete_secondment(*, actor: Any, secondment: Secondment, today: dt.date) -
         raise ApplicationError(_("End date: the secondment has not ended yet."), code="too_early")
     return _transition(
         secondment,
+        states=SecondmentStatus,
         allowed={SecondmentStatus.ACTIVE},
         target=SecondmentStatus.COMPLETED,
         actor=actor,
@@ -105,6 +115,7 @@ def cancel_secondment(*, actor: Any, secondment: Secondment, reason: str) -> Sec
         raise ValidationError({"cancel_reason": _("Cancellation reason: required to cancel.")})
     return _transition(
         secondment,
+        states=SecondmentStatus,
         allowed={SecondmentStatus.PLANNED, SecondmentStatus.ACTIVE},
         target=SecondmentStatus.CANCELLED,
         actor=actor,
@@ -245,32 +256,13 @@ def save_report_draft(*, actor: Any, report: ProgressReport) -> ProgressReport:
     return report
 
 
-def _report_transition(
-    report: ProgressReport, *, actor: Any, allowed: set[str], target: str, fields: dict[str, Any]
-) -> ProgressReport:
-    r = ProgressReport.objects.select_for_update().get(pk=report.pk)
-    ensure_can(actor, Action.CHANGE, r)
-    if r.status not in allowed:
-        raise ApplicationError(
-            _("Status: cannot go from %(from)s to %(to)s.")
-            % {"from": r.get_status_display(), "to": ReportStatus(target).label},
-            code="invalid_transition",
-        )
-    r.status = target
-    for k, v in fields.items():
-        setattr(r, k, v)
-    r.full_clean()
-    with audit_context(actor=actor):
-        r.save(update_fields=["status", *fields, "updated_at"])
-    return r
-
-
 @transaction.atomic
 def submit_report(*, actor: Any, report: ProgressReport) -> ProgressReport:
     if not (report.narrative or "").strip():
         raise ValidationError({"narrative": _("Narrative: required to submit.")})
-    return _report_transition(
+    return _transition(
         report,
+        states=ReportStatus,
         actor=actor,
         allowed={ReportStatus.DRAFT, ReportStatus.RETURNED},
         target=ReportStatus.SUBMITTED,
@@ -280,8 +272,9 @@ def submit_report(*, actor: Any, report: ProgressReport) -> ProgressReport:
 
 @transaction.atomic
 def accept_report(*, actor: Any, report: ProgressReport) -> ProgressReport:
-    return _report_transition(
+    return _transition(
         report,
+        states=ReportStatus,
         actor=actor,
         allowed={ReportStatus.SUBMITTED},
         target=ReportStatus.ACCEPTED,
@@ -295,8 +288,9 @@ def return_report(*, actor: Any, report: ProgressReport, reason: str) -> Progres
         raise ValidationError(
             {"return_reason": _("Reason for returning: required to return a report.")}
         )
-    return _report_transition(
+    return _transition(
         report,
+        states=ReportStatus,
         actor=actor,
         allowed={ReportStatus.SUBMITTED},
         target=ReportStatus.RETURNED,
