@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import (
     SpectacularAPIView,
@@ -42,7 +41,3 @@ urlpatterns = [
         name="api-redoc",
     ),
 ]
-
-admin.site.site_header = _("Lawyer-profession pairing programme · back office")
-admin.site.site_title = _("Pairing programme")
-admin.site.index_title = _("Back office")
