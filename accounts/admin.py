@@ -63,3 +63,7 @@ class UserAdmin(ScopedModelAdmin, DjangoUserAdmin):
             )
             trimmed.append((title, {**opts, "fields": fields}))
         return trimmed
+
+
+# the change log and the personal-data access log
+from . import history_admin  # noqa: E402, F401

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pghistory
+import pgtrigger
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from pghistory.models import Events
 
 from core.models import TimeStampedModel
 
@@ -137,3 +139,67 @@ class User(AbstractUser):
         from .policy import role_of
 
         return role_of(self)
+
+
+class PersonalDataAccessKind(models.TextChoices):
+    VIEW = "view", _("Viewed")
+    EXPORT = "export", _("Exported")
+
+
+class PersonalDataAccess(TimeStampedModel):
+    """One viewing or export of personal data (PIPL 个人信息保护法: log who viewed or
+    exported personal data). Append-only: a database trigger refuses updates and deletes,
+    and the admin offers neither. Kept indefinitely (Cybersecurity Law Art. 21: ≥ 6 months).
+    """
+
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("user"),
+        on_delete=models.PROTECT,  # the log outlives nothing it names
+        related_name="personal_data_accesses",
+    )
+    kind = models.CharField(_("kind"), max_length=16, choices=PersonalDataAccessKind.choices)
+    model_label = models.CharField(_("data"), max_length=100, db_index=True)
+    object_ids = models.JSONField(_("object ids"), default=list, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    count = models.PositiveIntegerField(_("number of records"))
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+
+    # a provincial justice department reads the entries of its own province's users
+    scoping = Scoping(
+        province_paths=("user__organisation__province",),
+        grants={
+            Role.MINISTRY: {Action.VIEW: ALL},
+            Role.JUSTICE_DEPARTMENT: {Action.VIEW: OWN},
+        },
+    )
+
+    class Meta:
+        verbose_name = _("personal data access")
+        verbose_name_plural = _("personal data accesses")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="pda_newest_first"),
+            models.Index(fields=["user", "-created_at"], name="pda_user_newest_first"),
+        ]
+        triggers = [
+            pgtrigger.Protect(
+                name="personal_data_access_append_only",
+                operation=pgtrigger.Update | pgtrigger.Delete,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind} {self.model_label} ({self.count})"
+
+
+class AuditEvent(Events):
+    """The change log: every audited change across the tracked models (a proxy of
+    pghistory's aggregate, so the admin can list it; no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("change log entry")
+        verbose_name_plural = _("change log")

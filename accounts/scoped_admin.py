@@ -12,11 +12,13 @@ from typing import Any
 from django.contrib import admin
 from django.contrib.admin.filters import RelatedFieldListFilter
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import models
 from django.forms import ModelForm
 from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_enabled
@@ -131,16 +133,23 @@ class ScopedModelAdmin(admin.ModelAdmin):
 
     # --- history --------------------------------------------------------------------
     history_limit = 200
+    # "restore this version" on the history page; only for models whose snapshots can be
+    # copied back safely (see accounts.services.restorable_fields)
+    history_restorable = False
 
     def history_view(
         self, request: HttpRequest, object_id: str, extra_context: Any = None
     ) -> HttpResponse:
         """The admin's "History" page shows the audit trail (pghistory events) of the object,
-        with field diffs and actor; out-of-scope objects are 404 like everywhere else."""
+        with field diffs and actor; out-of-scope objects are 404 like everywhere else.
+        `?restore=<event id>` shows (GET) and performs (POST) a restore of that version."""
         obj = self.get_object(request, unquote(object_id))
         if not self.has_view_or_change_permission(request, obj):
             raise PermissionDenied
+        if "restore" in request.GET:
+            return self.history_restore_view(request, obj, request.GET["restore"])
         events: list = []
+        may_restore = self._history_may_restore(request, obj)
         if audit_enabled() and getattr(self.model, "pgh_event_models", None):
             from pghistory.models import Events
 
@@ -157,7 +166,9 @@ class ScopedModelAdmin(admin.ModelAdmin):
                 context = e.pgh_context or {}
                 e.actor = actors.get(context.get("user"), "")
                 e.request_id = context.get("request_id", "")
+                e.restored_from = context.get("restored_from")
                 e.changes = sorted((e.pgh_diff or {}).items())
+                e.restorable = may_restore and e.pgh_label == "update"
         context = {
             **self.admin_site.each_context(request),
             "title": _("History: %(obj)s") % {"obj": obj},
@@ -166,10 +177,120 @@ class ScopedModelAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "events": events,
             "audit_enabled": audit_enabled(),
+            "may_restore": may_restore,
             **(extra_context or {}),
         }
         request.current_app = self.admin_site.name
         return TemplateResponse(request, "admin/audit_history.html", context)
+
+    def _history_may_restore(self, request: HttpRequest, obj: models.Model) -> bool:
+        return (
+            self.history_restorable
+            and audit_enabled()
+            and "update" in (getattr(self.model, "pgh_event_models", None) or {})
+            and self.has_change_permission(request, obj)
+        )
+
+    def history_restore_view(
+        self, request: HttpRequest, obj: models.Model, event_id: str
+    ) -> HttpResponse:
+        """Confirm (GET: current values beside the snapshot's) and restore (POST) the
+        version recorded by one update event of this object."""
+        from django.contrib import messages
+        from django.core.exceptions import ValidationError
+        from django.shortcuts import redirect
+
+        from .services import restorable_fields, restore_version, version_changes
+
+        if not self._history_may_restore(request, obj):
+            raise PermissionDenied
+        event_model = self.model.pgh_event_models["update"]
+        try:
+            event = event_model._default_manager.get(
+                pk=int(event_id), pgh_obj_id=obj.pk, pgh_label="update"
+            )
+        except (ValueError, event_model.DoesNotExist):
+            raise Http404 from None
+        exclude = set(self.get_readonly_fields(request, obj))
+        errors: list[str] = []
+        if request.method == "POST":
+            try:
+                restored = restore_version(
+                    actor=request.user,
+                    obj=obj,
+                    event=event,
+                    exclude=exclude,
+                    save=lambda o: self.save_model(request, o, None, True),  # type: ignore[arg-type]
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    errors = [
+                        f"{self._field_label(name)}: {message}" if name != "__all__" else message
+                        for name, messages_ in exc.message_dict.items()
+                        for message in messages_
+                    ]
+                else:
+                    errors = list(exc.messages)
+            except PermissionDenied as exc:
+                errors = [str(exc) or _("You do not have permission to do this.")]
+            else:
+                if restored:
+                    messages.success(
+                        request,
+                        _("Restored the version of %(time)s: %(fields)s.")
+                        % {
+                            "time": timezone.localtime(event.pgh_created_at).strftime(
+                                "%Y-%m-%d %H:%M:%S"
+                            ),
+                            "fields": ", ".join(self._field_label(n) for n in restored),
+                        },
+                    )
+                else:
+                    messages.info(request, _("This version matches the current record."))
+                opts = self.model._meta
+                return redirect(
+                    reverse(
+                        f"admin:{opts.app_label}_{opts.model_name}_history",
+                        args=[obj.pk],
+                        current_app=self.admin_site.name,
+                    )
+                )
+        fields = restorable_fields(self.model, exclude=exclude)
+        rows = [
+            (f.verbose_name, self._display_value(f, current), self._display_value(f, snapshot))
+            for f, current, snapshot in version_changes(obj, event, fields)
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Restore a version: %(obj)s") % {"obj": obj},
+            "subtitle": None,
+            "object": obj,
+            "opts": self.model._meta,
+            "event": event,
+            "rows": rows,
+            "errors": errors,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(
+            request, "admin/audit_restore.html", context, status=400 if errors else 200
+        )
+
+    def _field_label(self, name: str) -> str:
+        try:
+            return str(self.model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:  # "__all__" and the like show as they are
+            return name
+
+    @staticmethod
+    def _display_value(field: models.Field, value: Any) -> str:
+        if value is None or value == "":
+            return "∅"
+        if field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        if field.is_relation:
+            related = field.related_model._base_manager.filter(pk=value).first()
+            return str(related) if related is not None else str(value)
+        return str(value)
 
     # --- writes ---------------------------------------------------------------------
     def get_form(self, request: HttpRequest, obj: models.Model | None = None, **kwargs: Any):
