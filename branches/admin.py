@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_actions import service_action
+from accounts.import_admin import SpreadsheetAdminMixin
 from accounts.scoped_admin import ScopedModelAdmin, ScopedTabularInline
 from regions.admin_filters import province_filter, year_filter
 
@@ -65,7 +66,8 @@ class ServiceRecordInline(ScopedTabularInline):
 
 
 @admin.register(BranchOffice)
-class BranchOfficeAdmin(ScopedModelAdmin):
+class BranchOfficeAdmin(SpreadsheetAdminMixin, ScopedModelAdmin):
+    history_restorable = True
     list_display = ("name", "parent_firm", "county", "status", "minimum_staff", "established_on")
     list_filter = (province_filter("county__province"), "status", StaffingGapFilter)
     list_select_related = ("parent_firm", "county__province")
@@ -75,7 +77,7 @@ class BranchOfficeAdmin(ScopedModelAdmin):
 
 
 @admin.register(Posting)
-class PostingAdmin(ScopedModelAdmin):
+class PostingAdmin(SpreadsheetAdminMixin, ScopedModelAdmin):
     list_display = ("lawyer", "branch", "kind", "start_date", "end_date", "checklist_complete")
     list_filter = (
         province_filter("branch__county__province"),
@@ -117,7 +119,7 @@ class BranchRecordAdmin(ScopedModelAdmin):
 
 
 @admin.register(ServiceRecord)
-class ServiceRecordAdmin(BranchRecordAdmin):
+class ServiceRecordAdmin(SpreadsheetAdminMixin, BranchRecordAdmin):
     large_table = True
     list_display = ("branch", "kind", "served_on", "quantity", "lawyer")
     list_filter = (province_filter("branch__county__province"), "kind", year_filter("served_on"))

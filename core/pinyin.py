@@ -6,6 +6,8 @@ pypinyin reads some polyphonic surnames wrongly (单 shan, 曾 zeng, 区 ou, 解
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from pypinyin import Style, lazy_pinyin
 
 SURNAME_READINGS: dict[str, tuple[str, ...]] = {
@@ -24,8 +26,14 @@ SURNAME_READINGS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _syllables(text: str, *, person: bool) -> list[str]:
-    text = text.strip()
+def _syllables(text: str, *, person: bool) -> tuple[str, ...]:
+    return _cached_syllables(text.strip(), person)
+
+
+# name_pinyin and name_initials of the same name are computed together (services, bulk
+# imports): the cache halves the pypinyin work.
+@lru_cache(maxsize=8192)
+def _cached_syllables(text: str, person: bool) -> tuple[str, ...]:
     head: list[str] = []
     if person:
         for surname in sorted(SURNAME_READINGS, key=len, reverse=True):
@@ -33,7 +41,7 @@ def _syllables(text: str, *, person: bool) -> list[str]:
                 head, text = list(SURNAME_READINGS[surname]), text[len(surname) :]
                 break
     tail = lazy_pinyin(text, style=Style.NORMAL, errors="default")
-    return [s for chunk in (*head, *tail) for s in chunk.split() if s]
+    return tuple(s for chunk in (*head, *tail) for s in chunk.split() if s)
 
 
 def name_pinyin(text: str, *, person: bool = False) -> str:

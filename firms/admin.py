@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from accounts.import_admin import SpreadsheetAdminMixin
 from accounts.scoped_admin import ScopedModelAdmin
 from regions.admin_filters import province_filter, region_filter
 
@@ -8,7 +9,8 @@ from .services import save_firm
 
 
 @admin.register(LawFirm)
-class LawFirmAdmin(ScopedModelAdmin):
+class LawFirmAdmin(SpreadsheetAdminMixin, ScopedModelAdmin):
+    history_restorable = True
     large_table = True
     list_display = (
         "name",

@@ -3,6 +3,8 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.import_admin import SpreadsheetAdminMixin
+from accounts.personal_data import PersonalDataAdminMixin
 from accounts.scoped_admin import ScopedModelAdmin, ScopedTabularInline
 from regions.admin_filters import province_filter, region_filter, year_filter
 
@@ -56,7 +58,9 @@ class LawyerAddForm(forms.ModelForm):
 
 
 @admin.register(Lawyer)
-class LawyerAdmin(ScopedModelAdmin):
+class LawyerAdmin(SpreadsheetAdminMixin, PersonalDataAdminMixin, ScopedModelAdmin):
+    personal_data_fields = ("phone", "email")
+    history_restorable = True
     large_table = True
     list_display = (
         "name",
@@ -108,7 +112,7 @@ class LawyerAdmin(ScopedModelAdmin):
 
 
 @admin.register(Trainee)
-class TraineeAdmin(ScopedModelAdmin):
+class TraineeAdmin(SpreadsheetAdminMixin, ScopedModelAdmin):
     list_display = (
         "lawyer",
         "cohort_year",

@@ -100,6 +100,10 @@ class Lawyer(TimeStampedModel):
         verbose_name = _("lawyer")
         verbose_name_plural = _("lawyers")
         ordering = ["name_pinyin", "id"]
+        permissions = [
+            # PIPL: phone and e-mail are masked in lists and exports without it
+            ("view_personal_data", _("Can see lawyers' personal data unmasked")),
+        ]
         indexes = [
             models.Index(fields=["province", "name_initials"], name="lawyer_province_initials_idx"),
             models.Index(fields=["updated_at", "id"], name="lawyer_sync_idx"),

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin_actions import service_action, today
+from accounts.import_admin import SpreadsheetAdminMixin
 from accounts.scoped_admin import ScopedModelAdmin, ScopedTabularInline
 from regions.admin_filters import province_filter, region_filter, year_filter
 
@@ -60,6 +61,7 @@ class ReportOverdueFilter(admin.SimpleListFilter):
 
 @admin.register(PairingAgreement)
 class PairingAgreementAdmin(ScopedModelAdmin):
+    history_restorable = True
     list_display = (
         "helper_province",
         "recipient_province",
@@ -94,7 +96,7 @@ class TrainingActivityInline(ScopedTabularInline):
 
 
 @admin.register(Secondment)
-class SecondmentAdmin(ScopedModelAdmin):
+class SecondmentAdmin(SpreadsheetAdminMixin, ScopedModelAdmin):
     list_display = (
         "trainee",
         "host_firm",
@@ -169,7 +171,7 @@ class ProgressReportInline(ScopedTabularInline):
 
 
 @admin.register(FirmPairing)
-class FirmPairingAdmin(ScopedModelAdmin):
+class FirmPairingAdmin(SpreadsheetAdminMixin, ScopedModelAdmin):
     list_display = ("helper_firm", "recipient_firm", "mode", "status", "term_start", "term_end")
     list_filter = (
         province_filter("helper_firm__province", "recipient_firm__province"),

@@ -1,0 +1,146 @@
+"""Imports as kept records (core.ImportRecord): upload → dry-run preview → confirm → apply.
+
+Files with more than `IMPORT_SYNC_ROWS` rows are previewed and applied by a Celery task
+(`accounts.tasks.run_import_record`), enqueued after commit. While an import runs inside
+its transaction, its progress is published through the cache (a write to the record would
+not be visible before the commit); the record keeps the final figures.
+"""
+
+from __future__ import annotations
+
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+from core.models import ImportMode, ImportRecord, ImportStatus
+from core.spreadsheets import SpreadsheetError, max_bytes, read_table
+
+from .imports import SpreadsheetResource, run_import
+
+
+def progress_key(record_id: int) -> str:
+    return f"imports:progress:{record_id}"
+
+
+def resource_for(path: str) -> type[SpreadsheetResource]:
+    """The resource class named by a record (only SpreadsheetResource subclasses)."""
+    if not path.endswith("Resource") or ".resources." not in path:
+        raise ValueError(f"not a spreadsheet resource: {path}")
+    resource_class = import_string(path)
+    if not (isinstance(resource_class, type) and issubclass(resource_class, SpreadsheetResource)):
+        raise ValueError(f"not a spreadsheet resource: {path}")
+    return resource_class
+
+
+def resource_path(resource_class: type[SpreadsheetResource]) -> str:
+    return f"{resource_class.__module__}.{resource_class.__qualname__}"
+
+
+def runs_in_background(record: ImportRecord) -> bool:
+    return record.rows_total > int(getattr(settings, "IMPORT_SYNC_ROWS", 2000))
+
+
+@transaction.atomic
+def create_import_record(
+    *,
+    user: Any,
+    resource_class: type[SpreadsheetResource],
+    upload: IO[bytes],
+    file_name: str,
+    mode: str = ImportMode.CREATE_OR_UPDATE,
+) -> ImportRecord:
+    """Keep the uploaded file and count its rows. Raises SpreadsheetError (with a
+    user-facing message) for a file that cannot be read or breaks the limits."""
+    data = upload.read(max_bytes() + 1)
+    table = read_table(data)  # raises SpreadsheetError
+    record = ImportRecord(
+        user=user,
+        model_label=resource_class._meta.model._meta.label,
+        resource=resource_path(resource_class),
+        file_name=file_name[:255],
+        mode=ImportMode(mode),
+        rows_total=len(table.rows),
+    )
+    record.file.save(file_name[-100:] or "import", ContentFile(data), save=False)
+    record.full_clean()
+    record.save()
+    return record
+
+
+def _progress(record_id: int):
+    def report(done: int, total: int) -> None:
+        percent = 100 if total == 0 else min(100, done * 100 // total)
+        cache.set(progress_key(record_id), percent, timeout=24 * 60 * 60)
+
+    return report
+
+
+def current_progress(record: ImportRecord) -> int:
+    if record.status in (ImportStatus.PENDING, ImportStatus.RUNNING):
+        value = cache.get(progress_key(record.pk))
+        if isinstance(value, int):
+            return value
+    return record.progress
+
+
+def process_import_record(*, record_id: int, apply: bool) -> ImportRecord:
+    """Preview (dry run) or apply one import; idempotent: an import already applied or
+    running is left alone."""
+    with transaction.atomic():
+        record = ImportRecord.objects.select_for_update().select_related("user").get(pk=record_id)
+        if apply and record.status != ImportStatus.PREVIEWED:
+            return record
+        if not apply and record.status != ImportStatus.PENDING:
+            return record
+        record.status = ImportStatus.RUNNING if apply else ImportStatus.PENDING
+        record.started_at = timezone.now()
+        record.progress = 0
+        record.save(update_fields=["status", "started_at", "progress", "updated_at"])
+    cache.set(progress_key(record.pk), 0, timeout=24 * 60 * 60)
+    try:
+        with record.file.open("rb") as fh:
+            table = read_table(fh.read())
+        outcome = run_import(
+            user=record.user,
+            resource_class=resource_for(record.resource),
+            table=table,
+            mode=record.mode,
+            dry_run=not apply,
+            progress=_progress(record.pk),
+        )
+        errors = outcome.errors
+    except SpreadsheetError as e:
+        outcome, errors = None, [{"row": 0, "column": "", "message": str(e)}]
+    record.errors = errors
+    if outcome is not None:
+        record.rows_total = outcome.total
+        record.rows_created = outcome.created
+        record.rows_updated = outcome.updated
+        record.rows_unchanged = outcome.unchanged
+        record.preview = outcome.preview
+    if errors:
+        record.status = ImportStatus.FAILED
+    else:
+        record.status = ImportStatus.SUCCEEDED if apply else ImportStatus.PREVIEWED
+    record.progress = 100
+    record.finished_at = timezone.now()
+    record.save()
+    cache.delete(progress_key(record.pk))
+    return record
+
+
+def start_import_step(*, record: ImportRecord, apply: bool) -> ImportRecord:
+    """Run the preview or the apply step now, or enqueue it for a worker (large files)."""
+    if runs_in_background(record):
+        from .tasks import run_import_record
+
+        if apply:
+            ImportRecord.objects.filter(pk=record.pk).update(progress=0)
+        transaction.on_commit(lambda: run_import_record.delay(record.pk, apply))
+        return record
+    return process_import_record(record_id=record.pk, apply=apply)

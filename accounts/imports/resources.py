@@ -1,0 +1,406 @@
+"""SpreadsheetResource: the base of every resource (natural keys, validation, scope,
+bulk writes, re-import without changes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import tablib
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from import_export import fields as ie_fields
+from import_export import resources
+from import_export.instance_loaders import BaseInstanceLoader
+
+from core.models import ImportMode
+
+from ..policy import ALL, Action, province_id_of
+from .widgets import NaturalKeyWidget, normalise_key
+
+PROGRESS_EVERY = 500  # rows between progress reports
+
+
+class PreloadedInstanceLoader(BaseInstanceLoader):
+    """Existing records by natural key, loaded once per import (not one query per row)."""
+
+    def __init__(self, resource: SpreadsheetResource, dataset: tablib.Dataset | None = None):
+        super().__init__(resource, dataset)
+        self.instances = resource.load_existing(dataset)
+
+    def get_instance(self, row: dict[str, Any]) -> models.Model | None:
+        key = self.resource.key_of_row(row)
+        return self.instances.get(key) if key else None
+
+
+def _key_part(value: Any) -> str:
+    if isinstance(value, models.Model):
+        return f"#{value.pk}"
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return normalise_key(value)
+
+
+class SpreadsheetResource(resources.ModelResource):
+    """Base of every spreadsheet resource. Subclasses declare their columns with
+    `column(...)`, `import_id_fields = [<natural key field>]` and `fields` in Meta, and may
+    override `load_existing`, `prepare_instance`, `validate_row` and `after_bulk_create`.
+    """
+
+    #: the model's columns whose values are personal data (PIPL): masked in exports
+    personal_fields: tuple[str, ...] = ()
+    personal_data_permission = ""
+    #: resource fields written as text in XLSX (long identifiers stay exact)
+    text_fields: tuple[str, ...] = ()
+    #: DB check/exclusion constraints validated per row (one query each per row). Off
+    #: where every constraint repeats a field validator — the database still enforces
+    #: them when the batch is written (and then nothing is saved).
+    validate_constraints = False
+    #: derived columns set by `prepare_instance`, written by bulk_update too
+    derived_fields: tuple[str, ...] = ()
+    #: select_related for loading existing rows and exporting
+    related: tuple[str, ...] = ()
+
+    class Meta:
+        use_bulk = True
+        batch_size = 1000
+        skip_diff = True
+        clean_model_instances = True
+        instance_loader_class = PreloadedInstanceLoader
+
+    def __init__(
+        self,
+        *,
+        user: Any = None,
+        mode: str = ImportMode.CREATE_OR_UPDATE,
+        row_numbers: list[int] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.user = user
+        self.mode = ImportMode(mode)
+        self.row_numbers = row_numbers
+        self.progress = progress
+        self.total_rows = 0
+        self._seen_keys: dict[str, int] = {}
+        self._changeable: set[Any] | None = None
+
+    # --- natural keys ------------------------------------------------------------------
+    @property
+    def key_fields(self) -> list[ie_fields.Field]:
+        return [self.fields[name] for name in self.get_import_id_fields()]
+
+    @property
+    def key_field(self) -> ie_fields.Field:
+        return self.key_fields[0]
+
+    def key_of_row(self, row: dict[str, Any]) -> str:
+        """The row's natural key as text ("" when a part is missing or invalid)."""
+        parts = []
+        for f in self.key_fields:
+            try:
+                value = f.clean(row)
+            except (ValueError, KeyError):
+                return ""
+            parts.append(_key_part(value))
+        if all(p == "" for p in parts):
+            return ""
+        return "|".join(parts)
+
+    def key_of_instance(self, obj: models.Model) -> str:
+        parts = []
+        for f in self.key_fields:
+            model_field = self._model_field(f.attribute)
+            if isinstance(model_field, models.ForeignKey):  # by id: no query for the row
+                value = getattr(obj, model_field.attname)
+                parts.append(f"#{value}" if value is not None else "")
+            else:
+                parts.append(_key_part(getattr(obj, f.attribute)))
+        return "|".join(parts)
+
+    def existing_candidates(self, dataset: tablib.Dataset) -> Iterable[models.QuerySet]:
+        """Querysets holding at least the existing rows the file names (single-column key:
+        chunks of 5,000 key values). Resources with composite keys override this."""
+        key = self.key_field
+        headers = dataset.headers or []
+        if key.column_name not in headers:
+            return []
+        values = set()
+        for v in dataset[key.column_name]:
+            try:
+                cleaned = key.widget.clean(v)
+            except ValueError:
+                continue
+            if cleaned not in (None, ""):
+                values.add(cleaned)
+        ordered = sorted(values, key=_key_part)
+        manager = self._meta.model._default_manager
+        return [
+            manager.filter(**{f"{key.attribute}__in": ordered[i : i + 5000]})
+            for i in range(0, len(ordered), 5000)
+        ]
+
+    def load_existing(self, dataset: tablib.Dataset | None) -> dict[str, models.Model]:
+        """Natural key -> existing instance, and the set of those the importer may change
+        (one scoped query per chunk, not one per row)."""
+        found: dict[str, models.Model] = {}
+        if dataset is None:
+            return found
+        for query in self.existing_candidates(dataset):
+            if self.related:
+                query = query.select_related(*self.related)
+            for obj in query:
+                found[self.key_of_instance(obj)] = obj
+        self._changeable = self.changeable_pks([o.pk for o in found.values()])
+        self.loaded(found)
+        return found
+
+    def loaded(self, found: dict[str, models.Model]) -> None:
+        """Hook: preload what validation of these existing rows needs."""
+
+    def changeable_pks(self, pks: list[Any]) -> set[Any] | None:
+        """The pks among `pks` the user may change; None = all of them."""
+        scoping = self._meta.model.scoping
+        if self.user is None or scoping.reach(self.user, Action.CHANGE) == ALL:
+            return None
+        allowed: set[Any] = set()
+        manager = self._meta.model._default_manager
+        for start in range(0, len(pks), 5000):
+            chunk = pks[start : start + 5000]
+            allowed |= set(
+                manager.filter(pk__in=chunk)
+                .for_user(self.user, Action.CHANGE)
+                .values_list("pk", flat=True)
+            )
+        return allowed
+
+    # --- column map ----------------------------------------------------------------------
+    @classmethod
+    def column_names(cls) -> list[str]:
+        return [f.column_name for f in cls().get_import_fields()]
+
+    def column_for(self, attribute: str) -> str:
+        if attribute == NON_FIELD_ERRORS:
+            return ""
+        for f in self.fields.values():
+            if f.attribute == attribute or f.attribute == attribute.removesuffix("_id"):
+                return f.column_name
+        return ""
+
+    def scope_column(self) -> str:
+        """The column a scope error points at: the first province path's first hop."""
+        for path in self._meta.model.scoping.province_paths:
+            name = self.column_for(path.split("__")[0])
+            if name:
+                return name
+        return ""
+
+    # --- hooks of django-import-export -------------------------------------------------
+    def get_import_fields(self) -> list[ie_fields.Field]:
+        # During an import: only the file's columns, computed once (django-import-export
+        # visits every declared field for every row otherwise, and logs each absent one).
+        present = getattr(self, "_present_fields", None)
+        if present is not None:
+            return present
+        return super().get_import_fields()
+
+    def before_import(self, dataset: tablib.Dataset, **kwargs: Any) -> None:
+        self.total_rows = len(dataset)
+        headers = dataset.headers or []
+        self._present_fields = [
+            f for f in super().get_import_fields() if f.column_name in set(headers)
+        ]
+        for f in self.get_import_fields():
+            if isinstance(f.widget, NaturalKeyWidget):
+                values = dataset[f.column_name] if f.column_name in headers else []
+                f.widget.prime(values, self.user)
+
+    def spreadsheet_row(self, kwargs: dict[str, Any]) -> int:
+        index = int(kwargs.get("row_number") or 0)
+        if self.row_numbers and 0 < index <= len(self.row_numbers):
+            return self.row_numbers[index - 1]
+        return index + 1
+
+    def after_init_instance(
+        self, instance: models.Model, new: bool, row: dict[str, Any], **kwargs: Any
+    ) -> None:
+        key = self.key_of_row(row)
+        attribute = self.key_field.attribute
+        here = self.spreadsheet_row(kwargs)
+        if key:
+            first = self._seen_keys.setdefault(key, here)
+            if first != here:
+                raise ValidationError(
+                    {attribute: _("Same as row %(row)d of this file.") % {"row": first}}
+                )
+        if new and self.mode == ImportMode.UPDATE:
+            raise ValidationError({attribute: _("No such record (update mode).")})
+        if not new and self.mode == ImportMode.CREATE:
+            raise ValidationError({attribute: _("Already exists (create mode).")})
+        if not new and self._changeable is not None and instance.pk not in self._changeable:
+            raise ValidationError({attribute: _("This record does not involve your province.")})
+        if not new:
+            instance._import_snapshot = self.snapshot(instance)
+
+    def snapshot(self, instance: models.Model) -> dict[str, Any]:
+        out = {}
+        for f in self.get_import_fields():
+            if f.attribute:
+                model_field = self._model_field(f.attribute)
+                name = model_field.attname if model_field is not None else f.attribute
+                out[name] = getattr(instance, name, None)
+        return out
+
+    def _model_field(self, attribute: str) -> models.Field | None:
+        try:
+            return self._meta.model._meta.get_field(attribute)
+        except Exception:
+            return None
+
+    def skip_row(
+        self,
+        instance: models.Model,
+        original: Any,
+        row: dict[str, Any],
+        import_validation_errors: dict[str, Any] | None = None,
+    ) -> bool:
+        """An existing row whose imported values are all unchanged is skipped (not saved,
+        `updated_at` and the audit history untouched): re-importing a file changes nothing."""
+        before = getattr(instance, "_import_snapshot", None)
+        if before is None or import_validation_errors:
+            return False
+        return self.snapshot(instance) == before
+
+    def prepare_instance(self, instance: models.Model) -> None:
+        """Set derived columns before validation and save (the services do the same)."""
+
+    def validate_row(self, instance: models.Model, errors: dict[str, list[str]]) -> None:
+        """Resource-specific rules; add messages to `errors` (field -> messages)."""
+
+    def validate_instance(
+        self,
+        instance: models.Model,
+        import_validation_errors: dict[str, Any] | None = None,
+        validate_unique: bool = True,
+    ) -> None:
+        errors: dict[str, Any] = dict(import_validation_errors or {})
+        self.prepare_instance(instance)
+        # Foreign keys resolved by a NaturalKeyWidget were read from the database when the
+        # import began: ForeignKey.validate would ask again, one query per row and key.
+        preloaded = [name for name in self.preloaded_foreign_keys() if name not in errors]
+        try:
+            # uniqueness of the natural key is settled by the preloaded dict and the
+            # duplicate check; other unique fields and constraints are in the database
+            instance.full_clean(
+                exclude=[*errors, *preloaded],
+                validate_unique=False,
+                validate_constraints=self.validate_constraints,
+            )
+        except ValidationError as e:
+            errors = e.update_error_dict(errors)
+        for name in preloaded:
+            model_field = instance._meta.get_field(name)
+            if getattr(instance, model_field.attname) is None and not model_field.null:
+                errors.setdefault(name, []).append(model_field.error_messages["null"])
+        extra: dict[str, list[str]] = {}
+        self.row_has_errors = bool(errors)  # e.g. not to count a bad row's quota seat
+        self.validate_row(instance, extra)
+        for name, messages in extra.items():
+            errors.setdefault(name, []).extend(messages)
+        if not errors:
+            problem = self.scope_problem(instance)
+            if problem:
+                errors[self.scope_attribute()] = [problem]
+        if errors:
+            raise ValidationError(errors)
+
+    def preloaded_foreign_keys(self) -> list[str]:
+        if not hasattr(self, "_preloaded_fks"):
+            self._preloaded_fks = [
+                f.attribute
+                for f in self.get_import_fields()
+                if isinstance(f.widget, NaturalKeyWidget)
+                and isinstance(self._model_field(f.attribute), models.ForeignKey)
+            ]
+        return self._preloaded_fks
+
+    def scope_attribute(self) -> str:
+        for path in self._meta.model.scoping.province_paths:
+            first = path.split("__")[0]
+            if self.column_for(first):
+                return first
+        return NON_FIELD_ERRORS
+
+    def scope_problem(self, instance: models.Model) -> str | None:
+        """The policy's write rule (as `ensure_can`), from preloaded data: the stored row was
+        checked in `after_init_instance`; the row as it will be saved must still involve the
+        importer's province."""
+        if self.user is None:
+            return None
+        scoping = self._meta.model.scoping
+        action = Action.ADD if instance.pk is None else Action.CHANGE
+        reach = scoping.reach(self.user, action)
+        if reach == ALL:
+            return None
+        province_id = province_id_of(self.user)
+        if reach is None or province_id is None:
+            return _("You do not have permission to do this.")
+        if province_id not in scoping.provinces_of(instance):
+            return _("You may only save records that involve your own province.")
+        return None
+
+    def before_save_instance(self, instance: models.Model, row: Any, **kwargs: Any) -> None:
+        if instance.pk is not None and hasattr(instance, "updated_at"):
+            instance.updated_at = timezone.now()  # bulk_update skips auto_now
+
+    def get_bulk_update_fields(self) -> list[str]:
+        names = []
+        for f in self.get_import_fields():
+            if (
+                f.attribute
+                and f.attribute not in self.get_import_id_fields()
+                and self._model_field(f.attribute) is not None
+            ):
+                names.append(f.attribute)
+        names += [n for n in self.derived_fields if n not in names]
+        if self._model_field("updated_at") is not None:
+            names.append("updated_at")
+        return names
+
+    def bulk_create(
+        self,
+        using_transactions: bool,
+        dry_run: bool,
+        raise_errors: bool,
+        batch_size: int | None = None,
+        result: Any = None,
+    ) -> None:
+        created = list(self.create_instances)
+        failures = len(result.base_errors) if result is not None else 0
+        super().bulk_create(using_transactions, dry_run, raise_errors, batch_size, result)
+        if created and (result is None or len(result.base_errors) == failures):
+            try:
+                self.after_bulk_create(created)
+            except Exception as e:
+                self.handle_import_error(result, e, raise_errors)
+
+    def after_bulk_create(self, instances: list[models.Model]) -> None:
+        """Write what belongs to newly created rows (they have their pks now)."""
+
+    def after_import_row(self, row: Any, row_result: Any, **kwargs: Any) -> None:
+        number = int(kwargs.get("row_number") or 0)
+        if self.progress is not None and number % PROGRESS_EVERY == 0:
+            self.progress(number, self.total_rows)
+
+    def after_import(self, dataset: tablib.Dataset, result: Any, **kwargs: Any) -> None:
+        # ModelResource resets sequences after imports with explicit ids; ours never
+        # import ids, and the reset takes a lock on the table: skip it.
+        return None
+
+    # --- export ----------------------------------------------------------------------------
+    def export_queryset(self, queryset: models.QuerySet) -> models.QuerySet:
+        return queryset.select_related(*self.related) if self.related else queryset

@@ -1,0 +1,14 @@
+"""Celery tasks of the accounts app: thin wrappers over its services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="accounts.tasks.run_import_record")
+def run_import_record(record_id: int, apply: bool) -> dict[str, object]:
+    """Preview or apply one spreadsheet import (large files); idempotent."""
+    from .import_records import process_import_record
+
+    record = process_import_record(record_id=int(record_id), apply=bool(apply))
+    return {"id": record.pk, "status": record.status, "errors": len(record.errors)}

@@ -1,0 +1,256 @@
+"""Importing law firms: encodings, all-or-nothing, re-import, scope, headers, modes."""
+
+from __future__ import annotations
+
+import pghistory.models
+import pytest
+
+from accounts.imports import run_import
+from core.models import ImportMode
+from core.spreadsheets import read_table
+from firms.models import LawFirm, OrganisationForm
+from firms.resources import LawFirmResource
+from tests.factories import LawFirmFactory, credit_code
+
+from .files import csv_bytes, table, xlsx
+
+HEADERS = ["统一社会信用代码", "名称", "省份", "区县代码", "组织形式", "律师人数", "规模所"]
+
+
+def firm_rows(n: int, *, province: str = "湖南省", division: str = "430000", start: int = 1):
+    return [
+        [
+            credit_code(division, start + i),
+            f"湖南测试律师事务所{start + i}",
+            province,
+            "430102",
+            "普通合伙律师事务所",
+            12,
+            "否",
+        ]
+        for i in range(n)
+    ]
+
+
+def do_import(user, data: bytes, *, dry_run: bool = False, mode=ImportMode.CREATE_OR_UPDATE):
+    return run_import(
+        user=user,
+        resource_class=LawFirmResource,
+        table=read_table(data),
+        mode=mode,
+        dry_run=dry_run,
+    )
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gbk", "gb18030", "utf-8"])
+def test_a_good_csv_file_imports_every_row_whatever_the_encoding(users, encoding):
+    data = csv_bytes(HEADERS, firm_rows(30), encoding)
+
+    outcome = do_import(users["hunan_dept"], data)
+
+    assert outcome.errors == []
+    assert outcome.created == 30
+    firms = LawFirm.objects.filter(credit_code__startswith="31430000")
+    assert firms.count() == 30
+    firm = firms.get(credit_code=credit_code("430000", 1))
+    assert firm.name == "湖南测试律师事务所1"
+    assert firm.province.code == "43"
+    assert firm.county.code == "430102"
+    assert firm.organisation_form == OrganisationForm.PARTNERSHIP
+    assert firm.declared_lawyers == 12
+    assert firm.name_initials  # derived column set on the bulk path
+
+
+def test_a_good_xlsx_file_imports_every_row_and_accepts_province_code_or_short_name(users):
+    rows = firm_rows(3)
+    rows[1][2] = "43"
+    rows[2][2] = "湖南"
+
+    outcome = do_import(users["ministry"], xlsx(HEADERS, rows))
+
+    assert outcome.errors == []
+    assert outcome.created == 3
+    assert set(
+        LawFirm.objects.filter(credit_code__in=[r[0] for r in rows]).values_list(
+            "province__code", flat=True
+        )
+    ) == {"43"}
+
+
+def test_one_bad_row_in_a_thousand_imports_nothing_and_names_row_column_and_reason(users):
+    rows = firm_rows(1000)
+    bad = rows[736]
+    bad[0] = bad[0][:-1] + ("0" if bad[0][-1] != "0" else "1")  # wrong check character
+
+    outcome = do_import(users["hunan_dept"], xlsx(HEADERS, rows))
+
+    assert LawFirm.objects.filter(credit_code__startswith="31430000").count() == 0
+    assert outcome.created == 999  # what would have been created …
+    assert len(outcome.errors) == 1  # … but one row is bad, so nothing was
+    error = outcome.errors[0]
+    assert error["row"] == 738  # header is row 1, rows[0] is row 2
+    assert error["column"] == "统一社会信用代码"
+    assert error["message"].startswith("统一社会信用代码：校验码错误（应为 ")
+
+
+def test_every_bad_row_is_reported_with_a_chinese_reason(users):
+    rows = firm_rows(5)
+    rows[0][4] = "股份公司"  # not an organisation form
+    rows[2][5] = "十二"  # not a number
+    rows[4][3] = "999999"  # no such county
+
+    outcome = do_import(users["ministry"], xlsx(HEADERS, rows))
+
+    by_row = {(e["row"], e["column"]): e["message"] for e in outcome.errors}
+    assert set(by_row) == {(2, "组织形式"), (4, "律师人数"), (6, "区县代码")}
+    assert "普通合伙律师事务所" in by_row[(2, "组织形式")]  # lists the allowed values
+    assert "整数" in by_row[(4, "律师人数")]
+    assert "999999" in by_row[(6, "区县代码")]
+    assert "未找到" in by_row[(6, "区县代码")]
+    assert LawFirm.objects.filter(credit_code__startswith="31430000").count() == 0
+
+
+def test_reimporting_the_same_file_changes_nothing(users):
+    data = xlsx(HEADERS, firm_rows(20))
+    do_import(users["hunan_dept"], data)
+    before = dict(
+        LawFirm.objects.filter(credit_code__startswith="31430000").values_list(
+            "credit_code", "updated_at"
+        )
+    )
+    events = pghistory.models.Events.objects.filter(pgh_obj_model="firms.LawFirm").count()
+
+    again = do_import(users["hunan_dept"], data)
+
+    assert again.errors == []
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 20)
+    after = dict(
+        LawFirm.objects.filter(credit_code__startswith="31430000").values_list(
+            "credit_code", "updated_at"
+        )
+    )
+    assert after == before
+    assert pghistory.models.Events.objects.filter(pgh_obj_model="firms.LawFirm").count() == events
+
+
+def test_a_changed_row_updates_the_record_and_its_derived_columns(users):
+    do_import(users["hunan_dept"], xlsx(HEADERS, firm_rows(2)))
+    rows = firm_rows(2)
+    rows[1][1] = "长沙新名律师事务所"
+    rows[1][5] = 30
+
+    outcome = do_import(users["hunan_dept"], xlsx(HEADERS, rows))
+
+    assert (outcome.created, outcome.updated, outcome.unchanged) == (0, 1, 1)
+    firm = LawFirm.objects.get(credit_code=rows[1][0])
+    assert firm.name == "长沙新名律师事务所"
+    assert firm.declared_lawyers == 30
+    assert firm.name_initials.lower().startswith("cs")
+
+
+def test_a_row_touching_another_provinces_firm_is_refused(users, regions):
+    beijing_firm = LawFirmFactory(province=regions["11"], name="北京某律师事务所")
+    rows = firm_rows(3)
+    rows.append([beijing_firm.credit_code, "改名", "湖南省", "", "普通合伙律师事务所", 5, "否"])
+
+    outcome = do_import(users["hunan_dept"], xlsx(HEADERS, rows))
+
+    assert [(e["row"], e["column"]) for e in outcome.errors] == [(5, "统一社会信用代码")]
+    assert "本省" in outcome.errors[0]["message"]
+    beijing_firm.refresh_from_db()
+    assert beijing_firm.name == "北京某律师事务所"
+    assert LawFirm.objects.filter(credit_code__startswith="31430000").count() == 0
+
+
+def test_a_new_firm_in_another_province_is_refused(users):
+    rows = firm_rows(2)
+    rows[1][2] = "北京市"
+
+    outcome = do_import(users["hunan_dept"], xlsx(HEADERS, rows))
+
+    assert [(e["row"], e["column"]) for e in outcome.errors] == [(3, "省份")]
+    assert LawFirm.objects.filter(credit_code__startswith="31430000").count() == 0
+
+
+def test_moving_an_own_firm_into_another_province_is_refused(users, regions):
+    firm = LawFirmFactory(province=regions["43"])
+    rows = [[firm.credit_code, firm.name, "11", "", "普通合伙律师事务所", 3, "否"]]
+
+    outcome = do_import(users["hunan_dept"], xlsx(HEADERS, rows))
+
+    assert len(outcome.errors) == 1
+    firm.refresh_from_db()
+    assert firm.province.code == "43"
+
+
+def test_unknown_headers_refuse_the_whole_file(users):
+    outcome = do_import(
+        users["ministry"], xlsx([*HEADERS, "备注栏"], [[*r, "x"] for r in firm_rows(2)])
+    )
+
+    assert outcome.created == 0
+    assert len(outcome.errors) == 1
+    assert outcome.errors[0]["column"] == "备注栏"
+    assert "未知" in outcome.errors[0]["message"]
+    assert LawFirm.objects.filter(credit_code__startswith="31430000").count() == 0
+
+
+def test_a_file_without_the_key_column_is_refused(users):
+    outcome = do_import(users["ministry"], xlsx(HEADERS[1:], [r[1:] for r in firm_rows(2)]))
+
+    assert [e["column"] for e in outcome.errors] == ["统一社会信用代码"]
+
+
+def test_the_same_key_twice_in_a_file_is_reported_on_the_second_row(users):
+    rows = firm_rows(3)
+    rows.append(list(rows[0]))
+
+    outcome = do_import(users["ministry"], xlsx(HEADERS, rows))
+
+    assert [(e["row"], e["column"]) for e in outcome.errors] == [(5, "统一社会信用代码")]
+    assert "第 2 行" in outcome.errors[0]["message"] or "第2行" in outcome.errors[0]["message"]
+
+
+def test_create_mode_refuses_existing_and_update_mode_refuses_new_records(users, regions):
+    existing = LawFirmFactory(province=regions["43"])
+    rows = [
+        [existing.credit_code, existing.name, "43", "", "普通合伙律师事务所", 1, "否"],
+        *firm_rows(1),
+    ]
+
+    created = do_import(users["hunan_dept"], xlsx(HEADERS, rows), mode=ImportMode.CREATE)
+    updated = do_import(users["hunan_dept"], xlsx(HEADERS, rows), mode=ImportMode.UPDATE)
+
+    assert [e["row"] for e in created.errors] == [2]
+    assert [e["row"] for e in updated.errors] == [3]
+    assert LawFirm.objects.filter(credit_code=rows[1][0]).count() == 0
+
+
+def test_a_dry_run_previews_without_saving(users):
+    outcome = do_import(users["hunan_dept"], xlsx(HEADERS, firm_rows(5)), dry_run=True)
+
+    assert outcome.errors == []
+    assert outcome.created == 5
+    assert [p["row"] for p in outcome.preview] == [2, 3, 4, 5, 6]
+    assert LawFirm.objects.filter(credit_code__startswith="31430000").count() == 0
+
+
+def test_a_blank_line_keeps_the_row_numbers_of_the_rows_below(users):
+    rows = firm_rows(3)
+    rows[2][0] = "31430000E0000000"  # too short
+    data = xlsx(HEADERS, [rows[0], ["", "", "", "", "", "", ""], rows[1], rows[2]])
+
+    outcome = do_import(users["ministry"], data)
+
+    assert [e["row"] for e in outcome.errors] == [5]
+
+
+def test_a_partner_cannot_import_firms(users):
+    outcome = do_import(users["hunan_partner"], xlsx(HEADERS, firm_rows(1)))
+
+    assert len(outcome.errors) == 1
+    assert LawFirm.objects.filter(credit_code__startswith="31430000").count() == 0
+
+
+def test_table_helper_reads_what_it_wrote(db):
+    assert table(HEADERS, firm_rows(1)).headers == HEADERS
