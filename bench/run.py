@@ -19,6 +19,9 @@ def main() -> int:
         os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pairing_bench"),
     )
     os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+    import django
+
+    django.setup()
     names = sys.argv[1:] or sorted(p.stem for p in Path(__file__).parent.glob("*_bench.py"))
     if not names:
         print("no benchmarks found")
