@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 from .models import ImportRecord
 
@@ -32,6 +32,13 @@ class ImportRecordAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[ImportRecord]:
         qs = super().get_queryset(request)
         return qs if request.user.is_superuser else qs.filter(user=request.user)
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None):
+        # someone else's import answers 404, like every out-of-scope object in the admin
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
 
     def get_readonly_fields(self, request: HttpRequest, obj: ImportRecord | None = None):
         return [f.name for f in ImportRecord._meta.fields]
