@@ -19,17 +19,9 @@ from openpyxl.styles import Font
 
 from accounts.policy import role_of
 from branches.dashboard import Dashboard, programme_dashboard
+from core.spreadsheets import neutralise
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# a spreadsheet reads a cell starting with one of these as a formula (CSV/formula injection)
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise(value: Any) -> Any:
-    """A text cell that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def province_table_workbook(dashboard: Dashboard) -> bytes:

@@ -24,7 +24,7 @@ import pairing.demo
 from branches.dashboard import programme_dashboard
 from branches.models import BranchOffice, BranchStatus
 from branches.selectors import branches_with_gap
-from config.admin import neutralise
+from core.spreadsheets import neutralise
 from lawyers.models import Trainee, TraineeStatus
 from pairing.models import (
     FirmPairing,
