@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.contrib.messages import get_messages
 
 from branches.models import Posting
@@ -36,8 +37,10 @@ TODAY = dt.date(2026, 11, 27)
 
 
 @pytest.fixture(autouse=True)
-def fixed_today(monkeypatch):
-    monkeypatch.setattr("pairing.admin.today", lambda: TODAY)
+def fixed_today():
+    # noon in Asia/Shanghai on TODAY: the actions read timezone.localdate()
+    with time_machine.travel(dt.datetime(2026, 11, 27, 4, 0, tzinfo=dt.UTC), tick=False):
+        yield
 
 
 @pytest.fixture
