@@ -145,8 +145,14 @@ class Scoping:
             found |= _follow(obj, path.split("__") if path else [])
         return found
 
-    def check(self, user: Any, action: Action, obj: models.Model) -> None:
-        """Raise PermissionDenied (with a user-facing message) unless the write is allowed."""
+    def check(
+        self, user: Any, action: Action, obj: models.Model, *, stored_in_scope: bool = False
+    ) -> None:
+        """Raise PermissionDenied (with a user-facing message) unless the write is allowed.
+
+        `stored_in_scope=True` is for callers that have already checked, in one query for a
+        whole batch (spreadsheet imports), that the stored rows are in the user's scope.
+        """
         reach = self.reach(user, action)
         if reach is None or (reach == OWN and province_id_of(user) is None):
             raise PermissionDenied(_("You do not have permission to do this."))
@@ -155,7 +161,8 @@ class Scoping:
         province_id = province_id_of(user)
         manager = type(obj)._default_manager
         if (
-            action in (Action.CHANGE, Action.DELETE)
+            not stored_in_scope
+            and action in (Action.CHANGE, Action.DELETE)
             and obj.pk is not None
             and not self.filter(manager.filter(pk=obj.pk), user, action).exists()
         ):

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import tablib
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from import_export.instance_loaders import BaseInstanceLoader
 
 from core.models import ImportMode
 
-from ..policy import ALL, Action, province_id_of
+from ..policy import ALL, Action
 from .widgets import NaturalKeyWidget, normalise_key
 
 PROGRESS_EVERY = 500  # rows between progress reports
@@ -336,21 +336,15 @@ class SpreadsheetResource(resources.ModelResource):
         return NON_FIELD_ERRORS
 
     def scope_problem(self, instance: models.Model) -> str | None:
-        """The policy's write rule (as `ensure_can`), from preloaded data: the stored row was
-        checked in `after_init_instance`; the row as it will be saved must still involve the
-        importer's province."""
+        """The policy's write check (`Scoping.check`); the stored rows were checked for the
+        whole file at once in `after_init_instance`, so no query per row here."""
         if self.user is None:
             return None
-        scoping = self._meta.model.scoping
         action = Action.ADD if instance.pk is None else Action.CHANGE
-        reach = scoping.reach(self.user, action)
-        if reach == ALL:
-            return None
-        province_id = province_id_of(self.user)
-        if reach is None or province_id is None:
-            return _("You do not have permission to do this.")
-        if province_id not in scoping.provinces_of(instance):
-            return _("You may only save records that involve your own province.")
+        try:
+            self._meta.model.scoping.check(self.user, action, instance, stored_in_scope=True)
+        except PermissionDenied as exc:
+            return str(exc)
         return None
 
     def before_save_instance(self, instance: models.Model, row: Any, **kwargs: Any) -> None:
