@@ -8,7 +8,10 @@ import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 _VALID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -58,10 +61,6 @@ class ChineseFirstLocaleMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        from django.conf import settings
-        from django.utils import translation
-        from django.utils.cache import patch_vary_headers
-
         chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
         supported = {code for code, _name in settings.LANGUAGES}
         language = chosen if chosen in supported else settings.LANGUAGE_CODE
