@@ -55,7 +55,6 @@ BRANCH_COUNTED = (BranchStatus.ACTIVE,)
 # A report due by today is complete once submitted (or accepted), on time when that
 # submission came on or before its due date, overdue while draft or returned after it.
 REPORT_DONE = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
-REPORT_OPEN = (ReportStatus.DRAFT, ReportStatus.RETURNED)
 GAP_WINDOW_DAYS = 30
 LIST_LIMIT = 10
 
@@ -246,7 +245,7 @@ def programme_dashboard(*, user: Any, today: dt.date) -> Dashboard:
     ):
         rows[r["host_firm__province"]]["secondments_hosted"] += r["counted"]
 
-    overdue = Q(status__in=REPORT_OPEN, due_date__lt=today)
+    overdue = ProgressReport.overdue_q(today)
     has_overdue = Exists(ProgressReport.objects.filter(overdue, pairing=OuterRef("pk")))
     for r in (
         FirmPairing.objects.for_user(user, view)
@@ -339,7 +338,7 @@ def programme_dashboard(*, user: Any, today: dt.date) -> Dashboard:
         .select_related("trainee__lawyer", "host_firm")
         .order_by("end_date", "id")[:LIST_LIMIT]
     ]
-    report_overdue = Q(reports__status__in=REPORT_OPEN, reports__due_date__lt=today)
+    report_overdue = ProgressReport.overdue_q(today, prefix="reports__")
     overdue_pairings = [
         OverduePairing(p.pk, str(p), p.overdue_reports, p.oldest_due)
         for p in FirmPairing.objects.for_user(user, view)

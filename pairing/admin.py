@@ -12,13 +12,13 @@ from accounts.scoped_admin import ScopedModelAdmin, ScopedTabularInline
 from regions.admin_filters import province_filter, region_filter, year_filter
 
 from .models import (
+    OPEN_REPORT_STATUSES,
     FirmPairing,
     PairingAgreement,
     PairingGoal,
     ProgramTarget,
     ProgressReport,
     Quota,
-    ReportStatus,
     Secondment,
     StatSnapshot,
     TrainingActivity,
@@ -51,8 +51,7 @@ class ReportOverdueFilter(admin.SimpleListFilter):
         if self.value() not in ("yes", "no"):
             return queryset
         overdue = ProgressReport.objects.filter(
-            status__in=(ReportStatus.DRAFT, ReportStatus.RETURNED),
-            due_date__lt=timezone.localdate(),
+            ProgressReport.overdue_q(timezone.localdate())
         ).values("pairing_id")
         if self.value() == "yes":
             return queryset.filter(pk__in=overdue)
@@ -255,7 +254,7 @@ class ProgressReportAdmin(ScopedModelAdmin):
     )
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.status not in (ReportStatus.DRAFT, ReportStatus.RETURNED):
+        if obj is not None and obj.status not in OPEN_REPORT_STATUSES:
             # a submitted or accepted report is a record: only the actions change it
             return [f.name for f in obj._meta.fields if f.editable and f.name != "id"]
         return self.readonly_fields

@@ -17,6 +17,7 @@ from core.audit import audit_context
 from core.exceptions import ApplicationError
 
 from .models import (
+    OPEN_REPORT_STATUSES,
     FirmPairing,
     PairingStatus,
     ProgressReport,
@@ -242,10 +243,7 @@ def dissolve_pairing(
 
 @transaction.atomic
 def save_report_draft(*, actor: Any, report: ProgressReport) -> ProgressReport:
-    if report.pk and ProgressReport.objects.get(pk=report.pk).status not in (
-        ReportStatus.DRAFT,
-        ReportStatus.RETURNED,
-    ):
+    if report.pk and ProgressReport.objects.get(pk=report.pk).status not in OPEN_REPORT_STATUSES:
         raise ApplicationError(
             _("Status: a submitted report cannot be edited."), code="invalid_state"
         )
@@ -264,7 +262,7 @@ def submit_report(*, actor: Any, report: ProgressReport) -> ProgressReport:
         report,
         states=ReportStatus,
         actor=actor,
-        allowed={ReportStatus.DRAFT, ReportStatus.RETURNED},
+        allowed=set(OPEN_REPORT_STATUSES),
         target=ReportStatus.SUBMITTED,
         fields={"submitted_at": timezone.now(), "submitted_by": actor, "return_reason": ""},
     )
