@@ -234,3 +234,20 @@ REFERENCE_DATA = {
     Role.BAR_ASSOCIATION: {Action.VIEW: ALL},
     Role.PARTNER: {Action.VIEW: ALL},
 }
+
+PROVINCE_RECORDS = {
+    # programme records of a province: departments and bar associations keep them,
+    # partner systems read them
+    Role.MINISTRY: dict.fromkeys(Action, ALL),
+    Role.JUSTICE_DEPARTMENT: {Action.VIEW: OWN, Action.ADD: OWN, Action.CHANGE: OWN},
+    Role.BAR_ASSOCIATION: {Action.VIEW: OWN, Action.ADD: OWN, Action.CHANGE: OWN},
+    Role.PARTNER: {Action.VIEW: OWN},
+}
+
+MINISTRY_AND_DEPARTMENTS = {
+    # agreements and quotas: set by the justice departments, read by the bar associations
+    Role.MINISTRY: dict.fromkeys(Action, ALL),
+    Role.JUSTICE_DEPARTMENT: {Action.VIEW: OWN, Action.ADD: OWN, Action.CHANGE: OWN},
+    Role.BAR_ASSOCIATION: {Action.VIEW: OWN},
+    Role.PARTNER: {Action.VIEW: OWN},
+}

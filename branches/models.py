@@ -11,11 +11,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.policy import ScopedQuerySet, Scoping
+from accounts.policy import PROVINCE_RECORDS, ScopedQuerySet, Scoping
 from core.constraints import PostgresExclusionConstraint
 from core.models import TimeStampedModel
 from firms.identifiers import CreditCodeValidator
-from firms.models import PROVINCE_RECORDS
 from pairing.models import DateRange
 
 BRANCH_PATHS = ("county__province", "parent_firm__province")

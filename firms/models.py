@@ -7,18 +7,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.policy import ALL, OWN, Action, Role, ScopedQuerySet, Scoping
+from accounts.policy import ALL, OWN, PROVINCE_RECORDS, Action, Role, ScopedQuerySet, Scoping
 from core.models import TimeStampedModel
 
 from .identifiers import validate_law_firm_credit_code
-
-PROVINCE_RECORDS = {
-    # the standard grant table for programme records of a province
-    Role.MINISTRY: dict.fromkeys(Action, ALL),
-    Role.JUSTICE_DEPARTMENT: {Action.VIEW: OWN, Action.ADD: OWN, Action.CHANGE: OWN},
-    Role.BAR_ASSOCIATION: {Action.VIEW: OWN, Action.ADD: OWN, Action.CHANGE: OWN},
-    Role.PARTNER: {Action.VIEW: OWN},
-}
 
 
 class OrganisationForm(models.TextChoices):

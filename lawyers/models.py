@@ -11,9 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.policy import ScopedQuerySet, Scoping
+from accounts.policy import PROVINCE_RECORDS, ScopedQuerySet, Scoping
 from core.models import TimeStampedModel
-from firms.models import PROVINCE_RECORDS
 
 from .identifiers import FIRST_YEAR, validate_licence_number
 

@@ -14,17 +14,15 @@ from django.db import models
 from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.policy import ALL, OWN, REFERENCE_DATA, Action, Role, ScopedQuerySet, Scoping
+from accounts.policy import (
+    MINISTRY_AND_DEPARTMENTS,
+    PROVINCE_RECORDS,
+    REFERENCE_DATA,
+    ScopedQuerySet,
+    Scoping,
+)
 from core.constraints import PostgresExclusionConstraint
 from core.models import TimeStampedModel
-from firms.models import PROVINCE_RECORDS
-
-MINISTRY_AND_DEPARTMENTS = {
-    Role.MINISTRY: dict.fromkeys(Action, ALL),
-    Role.JUSTICE_DEPARTMENT: {Action.VIEW: OWN, Action.ADD: OWN, Action.CHANGE: OWN},
-    Role.BAR_ASSOCIATION: {Action.VIEW: OWN},
-    Role.PARTNER: {Action.VIEW: OWN},
-}
 
 
 class DateRange(Func):
@@ -606,6 +604,17 @@ class ProgressReport(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.pairing} {self.period_start:%Y-%m}"
+
+    @staticmethod
+    def overdue_q(today: dt.date, prefix: str = "") -> Q:
+        """Reports past their due date and not yet submitted (draft or returned) — the one
+        definition the admin filter, the dashboard and reminders share. `prefix` reaches
+        them through a relation, e.g. "reports__" from a pairing."""
+        return Q(**{f"{prefix}status__in": OPEN_REPORT_STATUSES, f"{prefix}due_date__lt": today})
+
+
+# a report the pairing still has to (re)submit; only these can be edited
+OPEN_REPORT_STATUSES = (ReportStatus.DRAFT, ReportStatus.RETURNED)
 
 
 class TargetMetric(models.TextChoices):
