@@ -39,6 +39,26 @@ def test_bulk_create_is_audited(regions):
         assert events_of(firm, "insert").count() == 1
 
 
+def test_a_bulk_insert_records_each_row_with_its_values_and_the_actor(users):
+    # inserts are recorded by one statement-level trigger per INSERT (core/audit_trackers.py)
+    from core.audit import audit_context
+
+    ministry = users["ministry"]
+    with audit_context(actor=ministry):
+        firms = LawFirm.objects.bulk_create(
+            [
+                LawFirmFactory.build(credit_code=credit_code("110000", 900000 + i), name=f"所{i}")
+                for i in range(5)
+            ]
+        )
+    events = {e.pgh_obj_id: e for e in LawFirmEvent.objects.filter(pgh_label="insert")}
+    for firm in firms:
+        assert events[firm.pk].name == firm.name
+        assert events[firm.pk].credit_code == firm.credit_code
+        assert events[firm.pk].pgh_context.metadata["user"] == ministry.pk
+    assert len({events[f.pk].pgh_context_id for f in firms}) == 1
+
+
 def test_queryset_update_is_audited(regions):
     firm = LawFirmFactory()
     LawFirm.objects.filter(pk=firm.pk).update(phone="010-12345678")
