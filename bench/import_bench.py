@@ -16,11 +16,11 @@ import os
 import time
 
 
-def _rows(n: int) -> list[list[object]]:
+def _rows(n: int, start: int = 0) -> list[list[object]]:
     from firms.identifiers import credit_code_check_character
 
     out = []
-    for i in range(n):
+    for i in range(start, start + n):
         first17 = f"31430000E{i + 1:08d}"
         out.append(
             [
@@ -94,14 +94,19 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     n = int(os.environ.get("BENCH_IMPORT_ROWS", "10000"))
     headers = ["统一社会信用代码", "名称", "省份", "区县代码", "组织形式", "律师人数", "规模所"]
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.append(headers)
-    for row in _rows(n):
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    data = buffer.getvalue()
+
+    def workbook(start: int) -> bytes:
+        # every case imports credit codes of its own: rows of an earlier case, rolled back,
+        # stay in the unique index as dead entries until VACUUM and would slow the next
+        # case's uniqueness checks on the same keys (no real import follows that)
+        book = Workbook()
+        sheet = book.active
+        sheet.append(headers)
+        for row in _rows(n, start):
+            sheet.append(row)
+        buffer = io.BytesIO()
+        book.save(buffer)
+        return buffer.getvalue()
 
     class Done(Exception):
         pass
@@ -125,13 +130,15 @@ def main() -> None:
             )
             provincial = User.objects.create_user("bench-hunan", organisation=org)
 
-            started = time.perf_counter()
-            table = read_table(data)
-            read_s = time.perf_counter() - started
-            print(f"read {n} rows of XLSX: {n / read_s:,.0f} rows/s ({read_s:.2f} s)")
-
-            _floor(table.rows, hunan)
-            for label, user in (("ministry", ministry), ("湖南 department", provincial)):
+            _floor(_rows(n, 0), hunan)
+            for case, (label, user) in enumerate(
+                (("ministry", ministry), ("湖南 department", provincial)), start=1
+            ):
+                data = workbook(case * n)
+                started = time.perf_counter()
+                table = read_table(data)
+                read_s = time.perf_counter() - started
+                print(f"read {n} rows of XLSX: {n / read_s:,.0f} rows/s ({read_s:.2f} s)")
                 with transaction.atomic():
                     for step, dry_run in (
                         ("preview", True),
@@ -143,6 +150,11 @@ def main() -> None:
                         outcome = run_import(
                             user=user, resource_class=LawFirmResource, table=table, dry_run=dry_run
                         )
+                        # the foreign keys are DEFERRABLE INITIALLY DEFERRED: a real import
+                        # checks them at COMMIT, which the bench (rolled back) never reaches
+                        with connection.cursor() as cursor:
+                            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+                            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
                         seconds = time.perf_counter() - started
                         assert not outcome.errors, outcome.errors[:3]
                         print(

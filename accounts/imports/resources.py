@@ -100,6 +100,16 @@ class SpreadsheetResource(resources.ModelResource):
 
     def key_of_row(self, row: dict[str, Any]) -> str:
         """The row's natural key as text ("" when a part is missing or invalid)."""
+        # asked twice per row (the instance loader, then the duplicate check): remember the
+        # last row's answer
+        last = getattr(self, "_last_key", None)
+        if last is not None and last[0] is row:
+            return last[1]
+        key = self._key_of_row(row)
+        self._last_key = (row, key)
+        return key
+
+    def _key_of_row(self, row: dict[str, Any]) -> str:
         parts = []
         for f in self.key_fields:
             try:
