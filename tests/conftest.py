@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import pytest
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.db import connections
 from pytest_django.plugin import blocking_manager_key
 
 from accounts.models import Organisation, User
@@ -44,6 +48,37 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
         with item.config.stash[blocking_manager_key].unblock():
             load_regions(today=TODAY)
             load_calendar()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup) -> Iterator[object]:
+    """One real Celery worker (a solo-pool thread of this process) on the real Redis broker,
+    consuming this process's own queue (settings.test's CELERY_TASK_DEFAULT_QUEUE), shared
+    by every test that needs one: Celery's embedded worker does not start reliably a second
+    time in one process. Tests using it need `django_db(transaction=True)`, so the worker's
+    own database connection sees their rows."""
+    from config.celery import app
+
+    assert not app.conf.task_always_eager
+
+    def close_worker_thread_connections(**kwargs: object) -> None:
+        # With CELERY_DB_REUSE_MAX the worker thread would keep its database connection,
+        # which stops pytest-django dropping the test database. Production workers keep it.
+        connections.close_all()
+
+    app.control.purge()  # nothing left over from an interrupted run
+    task_postrun.connect(close_worker_thread_connections, weak=False)
+    try:
+        with start_worker(
+            app,
+            pool="solo",
+            concurrency=1,
+            perform_ping_check=False,
+            queues=[app.conf.task_default_queue],
+        ) as worker:
+            yield worker
+    finally:
+        task_postrun.disconnect(close_worker_thread_connections)
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """Settings for the test suite: the real PostgreSQL and Redis, fast password hashing."""
 
+import os
+
 from .base import *
 from .base import env
 
@@ -13,6 +15,9 @@ CACHES = {
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL
 CELERY_TASK_ALWAYS_EAGER = False
+# A queue of this test process's own (the tests' embedded worker consumes it): another
+# test run on the same Redis, or another pytest-xdist process, never takes its tasks.
+CELERY_TASK_DEFAULT_QUEUE = f"pairing-test-{os.getpid()}"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
 WHITENOISE_USE_FINDERS = True

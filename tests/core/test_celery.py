@@ -3,43 +3,16 @@ real Redis broker (settings.test points it at its own Redis database)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from celery.contrib.testing.worker import start_worker
 from celery.fixups.django import DjangoFixup, DjangoWorkerFixup
-from celery.signals import task_postrun
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connections
 from django.utils.dateparse import parse_datetime
 
 from config.celery import app
 from core.tasks import HEARTBEAT_KEY, heartbeat
 
 TASK_TIMEOUT = 30
-
-
-@pytest.fixture(scope="module")
-def celery_worker() -> Iterator[object]:
-    """One solo-pool worker thread for this module, consuming from the real broker."""
-    # registers the `celery.ping` task start_worker uses to wait until the worker answers
-    import celery.contrib.testing.tasks  # noqa: F401
-
-    assert not app.conf.task_always_eager
-
-    def close_worker_thread_connections(**kwargs: object) -> None:
-        # The worker is a thread of this process, and with CELERY_DB_REUSE_MAX it keeps its
-        # database connection open, which would stop pytest-django dropping the test
-        # database. Production workers keep theirs; only this embedded one lets go.
-        connections.close_all()
-
-    task_postrun.connect(close_worker_thread_connections, weak=False)
-    try:
-        with start_worker(app, pool="solo", concurrency=1, perform_ping_check=True) as worker:
-            yield worker
-    finally:
-        task_postrun.disconnect(close_worker_thread_connections)
 
 
 @pytest.mark.celery_worker

@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import io
-import os
 import time
-from collections.abc import Iterator
 
 import pytest
-from celery.contrib.testing.worker import start_worker
-from celery.signals import task_postrun
-from django.db import connections
 from django.urls import reverse
 
 from accounts.import_records import create_import_record, current_progress, start_import_step
 from accounts.tasks import run_import_record
-from config.celery import app
 from core.models import ImportRecord, ImportStatus
 from firms.models import LawFirm
 from firms.resources import LawFirmResource
@@ -25,34 +19,6 @@ from .files import xlsx
 
 HEADERS = ["统一社会信用代码", "名称", "省份"]
 TIMEOUT = 60
-
-
-# A queue of this test process's own: with pytest-xdist, another process's worker (on
-# another test database) must not take these tasks.
-QUEUE = f"imports-test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
-
-
-@pytest.fixture(scope="module")
-def celery_worker() -> Iterator[object]:
-    def close_connections(**kwargs: object) -> None:
-        connections.close_all()  # see tests/core/test_celery.py
-
-    task_postrun.connect(close_connections, weak=False)
-    try:
-        with start_worker(
-            app, pool="solo", concurrency=1, perform_ping_check=False, queues=[QUEUE]
-        ) as worker:
-            yield worker
-    finally:
-        task_postrun.disconnect(close_connections)
-
-
-@pytest.fixture(autouse=True)
-def own_queue(monkeypatch):
-    def delay(*args: object) -> object:
-        return run_import_record.apply_async(args, queue=QUEUE)
-
-    monkeypatch.setattr(run_import_record, "delay", delay)
 
 
 def wait_for(record_id: int, statuses: set[str]) -> ImportRecord:
