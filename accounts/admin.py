@@ -66,4 +66,4 @@ class UserAdmin(ScopedModelAdmin, DjangoUserAdmin):
 
 
 # the change log and the personal-data access log
-from . import history_admin  # noqa: E402, F401
+from . import api_key_admin, history_admin  # noqa: E402, F401

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pghistory
 import pgtrigger
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -203,3 +205,99 @@ class AuditEvent(Events):
         proxy = True
         verbose_name = _("change log entry")
         verbose_name_plural = _("change log")
+
+
+class ApiKeyQuerySet(ScopedQuerySet):
+    def usable(self, now: Any) -> ApiKeyQuerySet:
+        return self.filter(revoked_at__isnull=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+        )
+
+
+@pghistory.track(exclude=["last_used_at", "last_used_ip"])
+class ApiKey(TimeStampedModel):
+    """A partner system's credential for /api/v1/. It acts as its organisation: every
+    request is limited by that organisation's row scope (the policy layer), through a
+    service user of its own that cannot sign in.
+
+    Only a SHA-256 digest of the key is stored; the key itself is shown once, when it is
+    created. (A slow password hash is for guessable secrets; the key has 256 random bits.)
+    """
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="api_keys",
+    )
+    service_user = models.OneToOneField(
+        User,
+        verbose_name=_("service user"),
+        on_delete=models.PROTECT,
+        related_name="api_key",
+        editable=False,
+    )
+    name = models.CharField(_("name"), max_length=100, help_text=_("Which system uses it."))
+    prefix = models.CharField(_("key prefix"), max_length=16, unique=True, editable=False)
+    key_digest = models.CharField(_("key digest"), max_length=64, unique=True, editable=False)
+    scope_read = models.BooleanField(_("scope: read"), default=True)
+    scope_write = models.BooleanField(_("scope: write"), default=False)
+    scope_personal_data = models.BooleanField(
+        _("scope: personal data"),
+        default=False,
+        help_text=_("Without it, personal fields are masked and political status is omitted."),
+    )
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    allowed_ips = models.TextField(
+        _("allowed IP addresses"),
+        blank=True,
+        help_text=_("One IP address or network (CIDR) per line; empty: any address."),
+    )
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
+    last_used_ip = models.GenericIPAddressField(
+        _("last used from"), null=True, blank=True, editable=False
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+    )
+
+    objects = models.Manager.from_queryset(ApiKeyQuerySet)()
+
+    # the ministry manages every key; a justice department those of its province's
+    # organisations
+    scoping = Scoping(
+        province_paths=("organisation__province",),
+        grants={
+            Role.MINISTRY: dict.fromkeys(Action, ALL),
+            Role.JUSTICE_DEPARTMENT: {Action.VIEW: OWN, Action.ADD: OWN, Action.CHANGE: OWN},
+        },
+    )
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["organisation__name", "name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from .api_keys import parse_networks
+
+        try:
+            parse_networks(self.allowed_ips)
+        except ValueError as exc:
+            raise ValidationError({"allowed_ips": str(exc)}) from exc
+        if not (self.scope_read or self.scope_write):
+            raise ValidationError(
+                {"scope_read": _("Scopes: a key needs at least the read or the write scope.")}
+            )

@@ -1,6 +1,7 @@
 """Domain-free building blocks shared by every app."""
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -82,3 +83,31 @@ class ImportRecord(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.file_name}（{self.get_status_display()}）"
+
+
+class IdempotencyRecord(models.Model):
+    """The first response to a POST sent with an `Idempotency-Key`: a retry with the same
+    key (same caller, same request) gets this response again instead of a second write.
+    Written in the transaction of the write itself, so either both exist or neither does.
+    Kept for IDEMPOTENCY_TTL_HOURS, then purged by a periodic task."""
+
+    principal = models.CharField(_("caller"), max_length=64)
+    key = models.CharField(_("idempotency key"), max_length=255)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    method = models.CharField(_("method"), max_length=8)
+    path = models.CharField(_("path"), max_length=512)
+    response_status = models.PositiveSmallIntegerField(_("response status"))
+    response_body = models.JSONField(_("response body"), encoder=DjangoJSONEncoder)
+    response_headers = models.JSONField(_("response headers"), default=dict)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency record")
+        verbose_name_plural = _("idempotency records")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["principal", "key"], name="idempotency_once_per_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.principal} {self.key}"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from celery import shared_task
 from django.core.cache import cache
 from django.db import connection
@@ -24,3 +26,15 @@ def heartbeat(token: str = "") -> dict[str, str]:
     now = timezone.now().isoformat()
     cache.set(HEARTBEAT_KEY, now, timeout=None)
     return {"token": token, "database": "ok" if db_ok == 1 else "unexpected", "at": now}
+
+
+@shared_task(name="core.tasks.purge_idempotency_records", ignore_result=True)
+def purge_idempotency_records() -> int:
+    """Delete Idempotency-Key records older than IDEMPOTENCY_TTL_HOURS (one statement)."""
+    from django.conf import settings
+
+    from .models import IdempotencyRecord
+
+    cutoff = timezone.now() - dt.timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
+    deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

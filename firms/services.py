@@ -10,7 +10,7 @@ from accounts.policy import Action, ensure_can
 from core.audit import audit_context
 from core.pinyin import name_initials, name_pinyin
 
-from .models import LawFirm
+from .models import BarAssociation, LawFirm
 
 
 def set_firm_search_names(firm: LawFirm) -> None:
@@ -28,3 +28,14 @@ def save_firm(*, actor: Any, firm: LawFirm) -> LawFirm:
     with audit_context(actor=actor):
         firm.save()
     return firm
+
+
+@transaction.atomic
+def save_bar_association(*, actor: Any, association: BarAssociation) -> BarAssociation:
+    """Update a bar association's details (associations are reference data: not created
+    through the API)."""
+    ensure_can(actor, Action.CHANGE if association.pk else Action.ADD, association)
+    association.full_clean()
+    with audit_context(actor=actor):
+        association.save()
+    return association

@@ -223,20 +223,39 @@ CONTENT_SECURITY_POLICY = {
 
 # --- DRF / OpenAPI ---------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # API keys first: an unauthenticated call answers 401 with WWW-Authenticate: Api-Key
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.api.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.api.permissions.ApiKeyScopes",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "accounts.api.throttling.ApiKeyRateThrottle",
+        "accounts.api.throttling.SessionUserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "api_key": env("API_KEY_RATE", default="6000/hour"),
+        "api_user": env("API_USER_RATE", default="6000/hour"),
+    },
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "core.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.ApiPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",  # off in production
     ],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Incremental sync (keyset pages) serves rows changed more than this many seconds ago:
+# a transaction still open when a client reads past its updated_at would otherwise be
+# skipped. Keep it above the longest write transaction (imports run in Celery).
+API_SYNC_SETTLE_SECONDS = env.int("API_SYNC_SETTLE_SECONDS", default=5)
+IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 SPECTACULAR_SETTINGS = {
     "TITLE": "对口帮扶 API (Lawyer-profession pairing platform)",
     "DESCRIPTION": "律师行业东中西部对口帮扶平台 REST API v1。",
@@ -275,6 +294,10 @@ CELERY_BEAT_SCHEDULE = {
             hour=env.int("REMINDER_SWEEP_HOUR", default=8),
             minute=env.int("REMINDER_SWEEP_MINUTE", default=0),
         ),
+    },
+    "purge-idempotency-records": {
+        "task": "core.tasks.purge_idempotency_records",
+        "schedule": crontab(minute=17),
     },
 }
 

@@ -24,3 +24,4 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 AXES_ENABLED = True
 LANGUAGE_CODE = "zh-hans"
+API_SYNC_SETTLE_SECONDS = 0  # tests that need the settle window set it themselves

@@ -1,18 +1,45 @@
-"""The API's one error shape: {status, code, message: {zh, en}, detail}."""
+"""The API's one error shape: {status, code, message: {zh, en}, detail}.
+
+`code` is machine-readable and stable (DRF's codes: invalid, not_authenticated,
+authentication_failed, permission_denied, not_found, method_not_allowed, throttled,
+conflict, precondition_failed, ...). `message` is the same sentence in Chinese and English.
+`detail` is, for 400, an object mapping each field to its list of errors (Chinese, the
+site's language), else a string.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.http import Http404
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from .exceptions import ApplicationError
+from ..exceptions import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+
+class PreconditionFailed(exceptions.APIException):
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = _(
+        "The record has changed since you read it (If-Match does not match its ETag). "
+        "Read it again and retry."
+    )
+    default_code = "precondition_failed"
+
+
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("The request conflicts with the current state of the record.")
+    default_code = "conflict"
 
 
 def _both_languages(message: Any) -> dict[str, str]:
@@ -37,7 +64,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, IntegrityError):
+        # a concurrent write won the race for a unique value: the client may retry
+        logger.info("integrity error answered 409: %s", exc)
+        exc = Conflict()
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -46,12 +77,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, exceptions.ValidationError):
         message = _both_languages(exceptions.ValidationError.default_detail)
         detail = response.data
+        code = "invalid"
     else:
         message = _both_languages(exc.default_detail)
         detail = str(exc.detail)
     response.data = {
         "status": response.status_code,
-        "code": code if response.status_code != status.HTTP_400_BAD_REQUEST else "invalid",
+        "code": code,
         "message": message,
         "detail": detail,
     }
