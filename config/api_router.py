@@ -11,4 +11,8 @@ router.register("counties", CountyViewSet, basename="county")
 router.register("firms", LawFirmViewSet, basename="firm")
 router.register("bar-associations", BarAssociationViewSet, basename="bar-association")
 
+# --- lawyers and pairing ---
+
+# --- branches and notifications ---
+
 urlpatterns = router.urls
