@@ -21,7 +21,7 @@ from functools import reduce
 from operator import or_
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -203,7 +203,12 @@ def _follow(obj: models.Model | None, parts: list[str]) -> set[int]:
     if not rest:  # the last hop is the province FK itself: read the id, no query
         value = getattr(obj, f.attname)
         return {value} if value is not None else set()
-    return _follow(getattr(obj, name), rest)
+    if getattr(obj, f.attname, None) is None:  # not set (yet, or a form rejected it)
+        return set()
+    try:
+        return _follow(getattr(obj, name), rest)
+    except ObjectDoesNotExist:  # an id that names no row
+        return set()
 
 
 class ScopedQuerySet(models.QuerySet):
