@@ -44,7 +44,8 @@ def test_without_a_key_the_api_answers_401_with_the_scheme(regions):
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Api-Key")
     body = response.json()
-    assert body["status"] == 401 and body["code"] == "not_authenticated"
+    assert body["status"] == 401
+    assert body["code"] == "not_authenticated"
     assert set(body["message"]) == {"zh", "en"}
 
 
