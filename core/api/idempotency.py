@@ -82,11 +82,13 @@ def idempotent(request: Request, handler: Callable[[], Response]) -> Response:
                         method=request.method,
                         path=request.path[:512],
                         response_status=0,
-                        response_body=None,
+                        response_body={},
                     )
             except IntegrityError:
                 # a concurrent request with this key committed first
-                existing = IdempotencyRecord.objects.get(principal=principal, key=key)
+                existing = IdempotencyRecord.objects.filter(principal=principal, key=key).first()
+                if existing is None:
+                    raise
         if existing is not None:
             return _replay(existing, print_)
         response = handler()
