@@ -1,9 +1,10 @@
 from rest_framework import serializers
 
+from accounts.api.serializers import ScopedModelSerializer
 from regions.models import County, Province
 
 
-class ProvinceSerializer(serializers.ModelSerializer):
+class ProvinceSerializer(ScopedModelSerializer):
     class Meta:
         model = Province
         fields = (
@@ -18,9 +19,10 @@ class ProvinceSerializer(serializers.ModelSerializer):
             "in_gb2260",
             "updated_at",
         )
+        brief_fields = ("id", "code", "name")
 
 
-class CountySerializer(serializers.ModelSerializer):
+class CountySerializer(ScopedModelSerializer):
     province = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
@@ -42,3 +44,4 @@ class CountySerializer(serializers.ModelSerializer):
             "volunteer_coverage",
             "updated_at",
         )
+        brief_fields = ("id", "code", "name", "province")

@@ -1,30 +1,37 @@
 """Read-only reference data for partner systems."""
 
-from rest_framework import viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view
 
-from accounts.policy import Action
+from accounts.api.viewsets import ScopedModelViewSet
 from regions.filters import CountyFilterSet, ProvinceFilterSet
 from regions.models import County, Province
 
 from .serializers import CountySerializer, ProvinceSerializer
 
+READ_ONLY = ["get", "head", "options"]
 
-class ProvinceViewSet(viewsets.ReadOnlyModelViewSet):
+
+@extend_schema_view(
+    list=extend_schema(summary="List provinces 省级行政区列表"),
+    retrieve=extend_schema(summary="A province 省级行政区详情"),
+)
+class ProvinceViewSet(ScopedModelViewSet):
+    model = Province
     serializer_class = ProvinceSerializer
     filterset_class = ProvinceFilterSet
     pagination_class = None  # 32 rows
+    ordering = ("code",)
+    http_method_names = READ_ONLY
 
-    def get_queryset(self):
-        return Province.objects.for_user(self.request.user, Action.VIEW).order_by("code")
 
-
-class CountyViewSet(viewsets.ReadOnlyModelViewSet):
+@extend_schema_view(
+    list=extend_schema(summary="List counties 县级行政区列表"),
+    retrieve=extend_schema(summary="A county 县级行政区详情"),
+)
+class CountyViewSet(ScopedModelViewSet):
+    model = County
     serializer_class = CountySerializer
     filterset_class = CountyFilterSet
-
-    def get_queryset(self):
-        return (
-            County.objects.for_user(self.request.user, Action.VIEW)
-            .select_related("province")
-            .order_by("code")
-        )
+    select_related = ("province",)
+    ordering = ("code",)
+    http_method_names = READ_ONLY
