@@ -43,5 +43,12 @@ class PolicyPermission(permissions.BasePermission):
     message = _("Your organisation may not do this.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        # a method the resource does not take is a 405 for everyone, whatever the role
+        if request.method.lower() not in view.http_method_names:
+            return True
+        if getattr(view, "action", None) in ("create", "update", "partial_update") and not (
+            getattr(view, "writable", True)
+        ):
+            return True
         action = view.policy_action()
         return allows(request.user, view.queryset_model(), action)

@@ -17,6 +17,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import MethodNotAllowed
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -28,7 +29,7 @@ from ..models import PersonalDataAccessKind
 from ..policy import Action
 from ..services import record_personal_data_access
 from .authentication import api_key_of
-from .permissions import METHOD_ACTIONS
+from .permissions import METHOD_ACTIONS, ApiKeyScopes, PolicyPermission
 
 COMMON_LIST_PARAMETERS = [
     OpenApiParameter(
@@ -88,6 +89,7 @@ class ScopedModelViewSet(
     #: django's permission that lets a signed-in (session) user see personal data unmasked
     personal_data_permission: str = ""
     writable = False  # POST (create), PUT/PATCH (update)
+    permission_classes = [IsAuthenticated, ApiKeyScopes, PolicyPermission]
     http_method_names = ["get", "post", "put", "patch", "head", "options"]
     lookup_value_regex = r"\d+"
 
