@@ -93,3 +93,14 @@ def save_branch_record(*, actor: Any, record: models.Model) -> models.Model:
     with audit_context(actor=actor):
         record.save()
     return record
+
+
+@transaction.atomic
+def save_branch_office(*, actor: Any, branch: BranchOffice) -> BranchOffice:
+    """Register a branch office or change its details (the parent firm's or the host
+    county's province must be the actor's)."""
+    ensure_can(actor, Action.CHANGE if branch.pk else Action.ADD, branch)
+    branch.full_clean()
+    with audit_context(actor=actor):
+        branch.save()
+    return branch

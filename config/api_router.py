@@ -14,5 +14,18 @@ router.register("bar-associations", BarAssociationViewSet, basename="bar-associa
 # --- lawyers and pairing ---
 
 # --- branches and notifications ---
+from branches.api.views import (  # noqa: E402
+    BranchOfficeViewSet,
+    CareVisitViewSet,
+    PostingViewSet,
+    ServiceRecordViewSet,
+    SupportContractViewSet,
+)
+
+router.register("branch-offices", BranchOfficeViewSet, basename="branch-office")
+router.register("postings", PostingViewSet, basename="posting")
+router.register("service-records", ServiceRecordViewSet, basename="service-record")
+router.register("support-contracts", SupportContractViewSet, basename="support-contract")
+router.register("care-visits", CareVisitViewSet, basename="care-visit")
 
 urlpatterns = router.urls
