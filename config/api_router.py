@@ -21,11 +21,13 @@ from branches.api.views import (  # noqa: E402
     ServiceRecordViewSet,
     SupportContractViewSet,
 )
+from reminders.api.views import NotificationViewSet  # noqa: E402
 
 router.register("branch-offices", BranchOfficeViewSet, basename="branch-office")
 router.register("postings", PostingViewSet, basename="posting")
 router.register("service-records", ServiceRecordViewSet, basename="service-record")
 router.register("support-contracts", SupportContractViewSet, basename="support-contract")
 router.register("care-visits", CareVisitViewSet, basename="care-visit")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = router.urls
