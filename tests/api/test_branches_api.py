@@ -766,6 +766,9 @@ def test_contract_and_visit_filters(client_for, ours):
         ("branch-offices", {"region": "atlantis"}),
         ("postings", {"active_on": "someday"}),
         ("service-records", {"year": "last"}),
+        ("service-records", {"year": "0"}),  # no such year: not a database error
+        ("postings", {"year": "10000"}),
+        ("branch-offices", {"year": "2024.5"}),
         ("support-contracts", {"kind": "gift"}),
         ("care-visits", {"visited_on__gte": "2026-13-01"}),
     ],
