@@ -12,6 +12,10 @@ router.register("firms", LawFirmViewSet, basename="firm")
 router.register("bar-associations", BarAssociationViewSet, basename="bar-association")
 
 # --- lawyers and pairing ---
+from lawyers.api.views import LawyerViewSet, TraineeViewSet  # noqa: E402
+
+router.register("lawyers", LawyerViewSet, basename="lawyer")
+router.register("trainees", TraineeViewSet, basename="trainee")
 
 # --- branches and notifications ---
 from branches.api.views import (  # noqa: E402

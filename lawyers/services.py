@@ -102,3 +102,38 @@ def nominate_trainee(*, actor: Any, trainee: Trainee, today: dt.date) -> Trainee
     with audit_context(actor=actor):
         trainee.save()
     return trainee
+
+
+@transaction.atomic
+def save_lawyer(*, actor: Any, lawyer: Lawyer) -> Lawyer:
+    """Change a registered lawyer's details. The province follows the current licence,
+    so it changes only through `replace_licence`."""
+    stored = Lawyer.objects.select_for_update().get(pk=lawyer.pk)
+    ensure_can(actor, Action.CHANGE, lawyer)
+    if lawyer.province_id != stored.province_id:
+        raise ValidationError(
+            {"province": _("Province: changes only with a new licence (replace the licence).")}
+        )
+    set_lawyer_search_names(lawyer)
+    lawyer.full_clean()
+    with audit_context(actor=actor):
+        lawyer.save()
+    return lawyer
+
+
+@transaction.atomic
+def save_trainee(*, actor: Any, trainee: Trainee) -> Trainee:
+    """Change an enrolled trainee's details (plan, track, selection date). The status moves
+    only through the programme's steps; the experience group follows the selection date."""
+    stored = Trainee.objects.select_for_update().get(pk=trainee.pk)
+    ensure_can(actor, Action.CHANGE, trainee)
+    if trainee.lawyer_id != stored.lawyer_id:
+        raise ValidationError({"lawyer": _("Lawyer: cannot be changed once enrolled.")})
+    trainee.status = stored.status
+    trainee.experience_group = ExperienceGroup.for_years(
+        trainee.lawyer.years_of_practice(trainee.selection_date)
+    )
+    trainee.full_clean()
+    with audit_context(actor=actor):
+        trainee.save()
+    return trainee
