@@ -13,9 +13,29 @@ router.register("bar-associations", BarAssociationViewSet, basename="bar-associa
 
 # --- lawyers and pairing ---
 from lawyers.api.views import LawyerViewSet, TraineeViewSet  # noqa: E402
+from pairing.api.views import (  # noqa: E402
+    FirmPairingViewSet,
+    PairingAgreementViewSet,
+    PairingGoalViewSet,
+    ProgramTargetViewSet,
+    ProgressReportViewSet,
+    QuotaViewSet,
+    SecondmentViewSet,
+    StatSnapshotViewSet,
+    TrainingActivityViewSet,
+)
 
 router.register("lawyers", LawyerViewSet, basename="lawyer")
 router.register("trainees", TraineeViewSet, basename="trainee")
+router.register("agreements", PairingAgreementViewSet, basename="agreement")
+router.register("quotas", QuotaViewSet, basename="quota")
+router.register("secondments", SecondmentViewSet, basename="secondment")
+router.register("training-activities", TrainingActivityViewSet, basename="training-activity")
+router.register("firm-pairings", FirmPairingViewSet, basename="firm-pairing")
+router.register("pairing-goals", PairingGoalViewSet, basename="pairing-goal")
+router.register("progress-reports", ProgressReportViewSet, basename="progress-report")
+router.register("targets", ProgramTargetViewSet, basename="target")
+router.register("statistics", StatSnapshotViewSet, basename="statistic")
 
 # --- branches and notifications ---
 from branches.api.views import (  # noqa: E402

@@ -5,20 +5,23 @@ call these; none of them changes a state field directly."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.policy import Action, ensure_can
+from accounts.policy import Action, allows, ensure_can
 from core.audit import audit_context
 from core.exceptions import ApplicationError
 
 from .models import (
     OPEN_REPORT_STATUSES,
     FirmPairing,
+    PairingAgreement,
+    PairingGoal,
     PairingStatus,
     ProgressReport,
     Quota,
@@ -27,6 +30,60 @@ from .models import (
     SecondmentStatus,
     TrainingActivity,
 )
+
+if TYPE_CHECKING:
+    from regions.models import Province
+
+# --- agreements and quotas ------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_agreement(*, actor: Any, agreement: PairingAgreement) -> PairingAgreement:
+    """Create or update a province ⇄ province agreement (justice departments, ministry)."""
+    ensure_can(actor, Action.CHANGE if agreement.pk else Action.ADD, agreement)
+    agreement.full_clean()
+    with audit_context(actor=actor):
+        agreement.save()
+    return agreement
+
+
+@transaction.atomic
+def save_quota(
+    *,
+    actor: Any,
+    quota: Quota,
+    host_provinces: Iterable[Province] | None = None,
+    source_provinces: Iterable[Province] | None = None,
+) -> Quota:
+    """Create or update a quota with its host and source provinces (None: unchanged). The
+    scope check runs once the provinces are set, since they are what places a quota; a
+    quota never shrinks below the seats its secondments hold."""
+    created = quota.pk is None
+    if created and not allows(actor, Quota, Action.ADD):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    if not created:
+        ensure_can(actor, Action.CHANGE, Quota.objects.select_for_update().get(pk=quota.pk))
+        taken = quota.seats_taken()
+        if quota.seats is not None and quota.seats < taken:
+            raise ValidationError(
+                {"seats": _("Seats: %(taken)d are already booked.") % {"taken": taken}}
+            )
+    quota.full_clean()
+    with audit_context(actor=actor):
+        quota.save()
+        if host_provinces is not None:
+            quota.host_provinces.set(host_provinces)
+        if source_provinces is not None:
+            quota.source_provinces.set(source_provinces)
+    for name in ("host_provinces", "source_provinces"):
+        if not getattr(quota, name).exists():
+            raise ValidationError(
+                {name: _("Provinces: a quota needs at least one host and one source province.")}
+            )
+    # (an error rolls the whole write back)
+    ensure_can(actor, Action.ADD if created else Action.CHANGE, quota)
+    return quota
+
 
 # --- secondments -------------------------------------------------------------------------
 
@@ -48,6 +105,42 @@ def book_secondment(*, actor: Any, secondment: Secondment) -> Secondment:
             with transaction.atomic():
                 secondment.save()
         except IntegrityError as exc:  # the exclusion constraint caught a race
+            raise ValidationError(
+                {"start_date": _("Dates: this trainee already has a secondment then.")}
+            ) from exc
+    return secondment
+
+
+@transaction.atomic
+def change_secondment(*, actor: Any, secondment: Secondment) -> Secondment:
+    """Change a planned secondment (dates, host firm, mentor, quota): every booking rule
+    again, under the quota's lock. Once it has started, only the actions change it."""
+    stored = Secondment.objects.select_for_update().get(pk=secondment.pk)
+    ensure_can(actor, Action.CHANGE, stored)
+    ensure_can(actor, Action.CHANGE, secondment)
+    if stored.status != SecondmentStatus.PLANNED:
+        raise ApplicationError(
+            _("Status: only a planned secondment can be changed."), code="invalid_state"
+        )
+    if secondment.trainee_id != stored.trainee_id:
+        raise ValidationError({"trainee": _("Trainee: cannot be changed once booked.")})
+    Quota.objects.select_for_update().get(pk=secondment.quota_id)
+    secondment.status = stored.status
+    secondment.full_clean()
+    with audit_context(actor=actor):
+        try:
+            with transaction.atomic():
+                secondment.save(
+                    update_fields=[
+                        "host_firm",
+                        "mentor",
+                        "quota",
+                        "start_date",
+                        "end_date",
+                        "updated_at",
+                    ]
+                )
+        except IntegrityError as exc:
             raise ValidationError(
                 {"start_date": _("Dates: this trainee already has a secondment then.")}
             ) from exc
@@ -204,6 +297,42 @@ def activate_pairing(*, actor: Any, pairing: FirmPairing) -> FirmPairing:
         except IntegrityError as exc:
             raise ValidationError(_("This firm is already in an active pairing.")) from exc
     return p
+
+
+@transaction.atomic
+def change_pairing(*, actor: Any, pairing: FirmPairing) -> FirmPairing:
+    """Change an open pairing's terms (mode, focus areas, term). The firms and the
+    agreement are fixed once proposed; the status moves only through the actions."""
+    stored = FirmPairing.objects.select_for_update().get(pk=pairing.pk)
+    ensure_can(actor, Action.CHANGE, pairing)
+    if stored.status not in (PairingStatus.PROPOSED, PairingStatus.ACTIVE):
+        raise ApplicationError(
+            _("Status: this pairing is already closed."), code="invalid_transition"
+        )
+    fixed = [
+        name
+        for name in ("helper_firm_id", "recipient_firm_id", "agreement_id")
+        if getattr(pairing, name) != getattr(stored, name)
+    ]
+    if fixed:
+        raise ValidationError(
+            {n.removesuffix("_id"): _("Cannot be changed once the record exists.") for n in fixed}
+        )
+    pairing.status = stored.status
+    pairing.full_clean()
+    with audit_context(actor=actor):
+        pairing.save(update_fields=["mode", "focus_areas", "term_start", "term_end", "updated_at"])
+    return pairing
+
+
+@transaction.atomic
+def save_pairing_goal(*, actor: Any, goal: PairingGoal) -> PairingGoal:
+    """Create or update a goal of a pairing (its due date, or the day it was achieved)."""
+    ensure_can(actor, Action.CHANGE if goal.pk else Action.ADD, goal)
+    goal.full_clean()
+    with audit_context(actor=actor):
+        goal.save()
+    return goal
 
 
 def _close_pairing(
