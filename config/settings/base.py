@@ -258,12 +258,121 @@ API_SYNC_SETTLE_SECONDS = env.int("API_SYNC_SETTLE_SECONDS", default=5)
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 SPECTACULAR_SETTINGS = {
     "TITLE": "对口帮扶 API (Lawyer-profession pairing platform)",
-    "DESCRIPTION": "律师行业东中西部对口帮扶平台 REST API v1。",
+    "DESCRIPTION": f"""律师行业东中西部对口帮扶平台 REST API v1：供司法部与各省业务系统读取和写入帮扶数据。
+REST API v1 of the lawyer-profession pairing platform, for the ministry's and the provinces'
+systems. Walk-through with curl: README, "Integrating with the API".
+
+## 认证与权限 Authentication and scopes
+每个请求在 `Authorization: Api-Key <密钥>`（或 `X-API-Key: <密钥>`）中携带本单位的 API 密钥。
+密钥由司法部或省级司法厅工作人员在后台“API 密钥”中创建，明文只显示一次（库中只存摘要），可设有效期和
+IP 白名单，可随时吊销。
+Send your organisation's key as `Authorization: Api-Key <key>` (or `X-API-Key: <key>`). Staff
+create keys in the admin (API keys → Add); the key is shown once, only its digest is stored;
+a key may expire, be limited to IP addresses, and be revoked.
+
+| 权限范围 Scope | 允许 Allows |
+|---|---|
+| `read` | GET：读取本单位范围内的记录 / read the records your organisation may see |
+| `write` | POST、PUT、PATCH 与状态变更动作 / creates, updates and state changes (`POST …/{{id}}/<action>/`) |
+| `personal_data` | 个人信息不打码并返回政治面貌（每次访问均记录）/ personal data unmasked and political status included (every access is logged) |
+
+记录范围由密钥所属单位决定（司法部：全国；省级单位：涉及本省的记录，结对记录双方可见），范围外的记录一律 404，
+关联字段也只能引用范围内的记录。
+Records are limited to the key's organisation (the ministry: national; a province's units: the
+records that involve their province, so a pairing is visible to both sides); a record outside the scope answers 404, and related
+fields accept only records inside it. Related records are written by natural key (province
+code, credit code, licence number) or id.
+
+## 错误格式 Errors
+所有错误同一格式 / one shape for every error (`ErrorResponse`):
+
+```json
+{{"status": 400, "code": "invalid",
+ "message": {{"zh": "无效的输入。", "en": "Invalid input."}},
+ "detail": {{"name": ["该字段是必填项。"]}}}}
+```
+
+`code` 为稳定的机器码，`message` 为中英文说明，`detail` 在 400 时为逐字段错误，其他情况为说明文字。
+`code` is a stable machine code, `message` the same sentence in Chinese and English, `detail`
+the per-field errors for 400 and a sentence otherwise. Every response carries `X-Request-ID`.
+
+| 状态码 Status | 何时 When |
+|---|---|
+| 400 | 输入无效：字段错误、未知的 `fields`、无效的过滤条件、游标或日期 / invalid input: field errors, an unknown `fields` name, a bad filter, cursor or date |
+| 401 | 未提供密钥，或密钥未知、已吊销、已过期、来源地址不在白名单 / no key, or an unknown, revoked or expired key, or an address outside its allow-list |
+| 403 | 密钥缺少所需权限范围（如只读密钥写入），或本单位角色无权此操作 / the key lacks the scope (a read-only key writing), or your role may not do this |
+| 404 | 记录不存在或不在本单位范围内；页码超出 / no such record in your scope; a page beyond the last |
+| 409 | 与当前状态冲突：并发写入占用唯一值，或 Idempotency-Key 已用于另一请求 / a concurrent write took a unique value, or an Idempotency-Key reused for a different request |
+| 412 | `If-Match` 与当前 `ETag` 不符：记录已被修改 / `If-Match` does not match the current `ETag`: the record changed since you read it |
+| 429 | 超出速率限制，`Retry-After` 秒后重试 / rate limit exceeded: retry after `Retry-After` seconds |
+
+## 并发控制 ETag / If-Match
+详情和写入响应带 `ETag`。更新（PUT/PATCH）和状态变更动作时在 `If-Match` 中回传；记录已被他人修改则返回
+412，请重新读取后再提交。读取时带 `If-None-Match`，记录未变化返回 304。
+Detail and write responses carry an `ETag`. Send it back in `If-Match` on PUT/PATCH and on
+actions: a stale write answers 412 (read again, then retry). `If-None-Match` on a read answers
+304 when the record is unchanged.
+
+## 幂等 Idempotency-Key
+POST（创建与动作）可带 `Idempotency-Key: <唯一字符串>`：{IDEMPOTENCY_TTL_HOURS} 小时内以相同键重试，返回首次
+的结果（响应头 `Idempotent-Replayed: true`），不会重复创建；同一键用于不同请求返回 409。
+A POST (create or action) may carry `Idempotency-Key: <unique string>`: a retry with the same key
+within {IDEMPOTENCY_TTL_HOURS} hours returns the first result (`Idempotent-Replayed: true`) instead of
+a duplicate; the same key with a different request answers 409.
+
+## 增量同步 Incremental sync
+`GET /api/v1/<资源 resource>/?updated_since=2026-11-27T08:00:00+08:00` 返回此后变更的记录，按
+(`updated_at`, `id`) 升序，响应为 `{{"next", "next_cursor", "has_more", "results"}}`。用
+`?cursor=<next_cursor>` 继续，直到 `has_more` 为 false；保存最后的 `next_cursor`，下次轮询从它继续。
+最近 {API_SYNC_SETTLE_SECONDS} 秒内变更的记录（`API_SYNC_SETTLE_SECONDS`）留待下次轮询，因此并发写入时不会漏记录；
+游标分页不做 COUNT，代价恒定。
+`?updated_since=` returns the records changed since, oldest first by (`updated_at`, `id`), as
+`{{"next", "next_cursor", "has_more", "results"}}`. Go on with `?cursor=<next_cursor>` until
+`has_more` is false; keep the last `next_cursor` and start the next poll from it. Records changed
+in the last {API_SYNC_SETTLE_SECONDS} seconds (`API_SYNC_SETTLE_SECONDS`) wait for the next poll, so none is
+skipped while others write; keyset pages cost the same on any page (no COUNT).
+
+## 字段选择与分页 Fields and pages
+`?fields=id,name,province` 只返回并只查询这些字段，`?brief=true` 只返回简要字段；未知字段返回 400。
+选择字段时响应中可能缺少其他字段。页码分页：`?page=`、`?page_size=`（最大 100）；全国大表不加过滤时
+`count` 为估算值。
+`?fields=id,name,province` returns (and reads) only those fields, `?brief=true` the brief
+ones; an unknown name answers 400. Page numbers: `?page=`, `?page_size=` (at most 100); the
+`count` of an unfiltered national table is an estimate.
+
+## 速率限制 Rate limits
+每个密钥 {REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["api_key"]}（`API_KEY_RATE`），超出返回 429，响应头
+`Retry-After` 给出需等待的秒数。
+Each key is limited to {REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["api_key"]} (`API_KEY_RATE`); beyond that the
+API answers 429 with `Retry-After` (seconds to wait).
+""",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # request bodies get components of their own (read-only fields left out, natural keys
+    # or ids accepted), so generated clients and fuzzers send what the API accepts
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "accounts.api.schema_docs.document_errors",
+    ],
+    # Swagger UI and Redoc from local static files (drf-spectacular-sidecar): nothing is
+    # loaded from another host (the site's CSP is 'self' only)
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "SWAGGER_UI_SETTINGS": {
+        "deepLinking": True,
+        "filter": True,
+        "validatorUrl": None,  # the default sends the schema to an online validator
+    },
+    "REDOC_UI_SETTINGS": {
+        "theme": {
+            "typography": {
+                "fontFamily": "system-ui, 'Noto Sans CJK SC', sans-serif",
+                "headings": {"fontFamily": "system-ui, 'Noto Sans CJK SC', sans-serif"},
+            }
+        }
+    },
     "SCHEMA_PATH_PREFIX": "/api/v1",
 }
 
