@@ -41,3 +41,6 @@ urlpatterns = [
         name="api-redoc",
     ),
 ]
+
+# an unknown URL under /api/ answers the API's JSON error shape, not an HTML page
+handler404 = "core.api.errors.page_not_found"

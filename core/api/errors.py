@@ -88,3 +88,22 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         "detail": detail,
     }
     return response
+
+
+def page_not_found(request: Any, exception: Exception) -> Any:
+    """handler404: a URL under /api/ that matches no route (`/api/v1/firms/abc/`) answers
+    the API's error shape as JSON; other paths keep Django's page."""
+    from django.http import JsonResponse
+    from django.views import defaults
+
+    if not request.path.startswith("/api/"):
+        return defaults.page_not_found(request, exception)
+    return JsonResponse(
+        {
+            "status": status.HTTP_404_NOT_FOUND,
+            "code": exceptions.NotFound.default_code,
+            "message": _both_languages(exceptions.NotFound.default_detail),
+            "detail": str(exceptions.NotFound.default_detail),
+        },
+        status=status.HTTP_404_NOT_FOUND,
+    )
