@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import django_filters
 from django import forms
+from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Exists, OuterRef, QuerySet
+from django_filters.filterset import FILTER_FOR_DBFIELD_DEFAULTS
 
 from .models import ExperienceGroup, Gender, Lawyer, LawyerLicence, PracticeArea, Trainee
 
@@ -27,7 +31,35 @@ class YearFilter(django_filters.NumberFilter):
         super().__init__(*args, **kwargs)
 
 
-class LawyerFilterSet(django_filters.FilterSet):
+class UtcDateTimeField(forms.DateTimeField):
+    """A date-time, sent to the database in UTC. Python accepts UTC offsets up to ±23:59,
+    PostgreSQL only to ±15:59: an offset beyond that would be a database error, so every
+    value is converted to UTC here (and one that leaves the calendar is a 400)."""
+
+    def to_python(self, value: Any) -> dt.datetime | None:
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(dt.UTC)
+        except (OverflowError, ValueError) as exc:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
+
+
+class UtcDateTimeFilter(django_filters.DateTimeFilter):
+    field_class = UtcDateTimeField
+
+
+class BaseFilterSet(django_filters.FilterSet):
+    """The FilterSet of the registry and the programme: date-times in UTC."""
+
+    FILTER_DEFAULTS = {
+        **FILTER_FOR_DBFIELD_DEFAULTS,
+        models.DateTimeField: {"filter_class": UtcDateTimeFilter},
+    }
+
+
+class LawyerFilterSet(BaseFilterSet):
     province = django_filters.CharFilter(
         field_name="province__code", label="province code (of the current licence)"
     )
@@ -73,7 +105,7 @@ class LawyerFilterSet(django_filters.FilterSet):
         return queryset.filter(practice_areas__contains=[value])
 
 
-class TraineeFilterSet(django_filters.FilterSet):
+class TraineeFilterSet(BaseFilterSet):
     province = django_filters.CharFilter(field_name="home_province__code", label="home province")
     province__in = CharInFilter(field_name="home_province__code", label="home province codes")
     region = django_filters.CharFilter(field_name="home_province__region", label="NBS region")

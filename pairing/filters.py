@@ -16,7 +16,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from lawyers.filters import CharInFilter, YearFilter
+from lawyers.filters import BaseFilterSet, CharInFilter, YearFilter
 
 from .models import (
     FirmPairing,
@@ -36,7 +36,7 @@ def _values(value: Any) -> list[str]:
     return [str(v).strip() for v in values if str(v).strip()]
 
 
-class EitherSideFilterSet(django_filters.FilterSet):
+class EitherSideFilterSet(BaseFilterSet):
     """`province`, `province__in`, `region`, `region__in` over both sides of a record:
     subclasses name the paths to a Province in `province_paths`."""
 
@@ -97,7 +97,7 @@ class PairingAgreementFilterSet(EitherSideFilterSet):
         }
 
 
-class QuotaFilterSet(django_filters.FilterSet):
+class QuotaFilterSet(BaseFilterSet):
     province = django_filters.CharFilter(
         method="filter_province", label="province code (host or source)"
     )
@@ -308,7 +308,7 @@ class ProgressReportFilterSet(EitherSideFilterSet):
 # --- reference figures ----------------------------------------------------------------------------
 
 
-class ProgramTargetFilterSet(django_filters.FilterSet):
+class ProgramTargetFilterSet(BaseFilterSet):
     province = django_filters.CharFilter(field_name="province__code", label="province code")
     province__in = CharInFilter(field_name="province__code", label="province codes")
     national = django_filters.BooleanFilter(
@@ -324,7 +324,7 @@ class ProgramTargetFilterSet(django_filters.FilterSet):
         }
 
 
-class StatSnapshotFilterSet(django_filters.FilterSet):
+class StatSnapshotFilterSet(BaseFilterSet):
     province = django_filters.CharFilter(field_name="province__code", label="province code")
     province__in = CharInFilter(field_name="province__code", label="province codes")
     year = YearFilter(field_name="as_of__year", label="year of the figure")

@@ -1098,3 +1098,17 @@ def test_list_query_count_does_not_grow_with_the_page(api, shared_world, url, ma
     assert rows_10 >= 10
     assert rows_100 == 100
     assert queries_10 == queries_100
+
+
+@pytest.mark.parametrize("url", [AGREEMENTS, QUOTAS, SECONDMENTS, ACTIVITIES, PAIRINGS, REPORTS])
+def test_odd_dates_and_years_in_filters_are_answered_never_a_500(api, hunan, url):
+    client = api("hunan_dept:r")
+
+    # an offset PostgreSQL does not take (it stops at ±15:59): read in UTC
+    response = client.get(url, {"updated_at__gte": "3845-09-16T23:30:29-18:51"})
+    assert ids(response) == set()
+    assert ids(client.get(url, {"updated_at__lte": "2999-01-01T00:00:00-18:00"})) != set()
+    # a moment that leaves the calendar in UTC, and a year past 9999
+    errors_of(client.get(url, {"updated_at__gte": "0001-01-01T00:00:00+05:00"}), "updated_at__gte")
+    if url != QUOTAS:  # (a quota's year is a column)
+        errors_of(client.get(url, {"year": 99999}), "year")
