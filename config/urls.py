@@ -1,7 +1,12 @@
 """URL configuration."""
 
+from typing import Any
+
+from csp.constants import NONCE
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth.views import redirect_to_login
 from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import (
@@ -9,11 +14,61 @@ from drf_spectacular.views import (
     SpectacularRedocView,
     SpectacularSwaggerSplitView,
 )
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import BasePermission
 
 from core.health import healthz
 
-docs_permission = [AllowAny] if settings.API_DOCS_PUBLIC else [IsAuthenticated]
+
+# --- API documentation ------------------------------------------------------------------
+class DocsPermission(BasePermission):
+    """Anyone while API_DOCS_PUBLIC (development), else signed-in users and API keys
+    (production). Read at request time, so tests can switch it."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        return settings.API_DOCS_PUBLIC or bool(request.user and request.user.is_authenticated)
+
+
+class DocsPageMixin:
+    """The HTML pages send a visitor who is not signed in to the sign-in page (a person
+    reads them; a 401 in JSON would help nobody)."""
+
+    permission_classes = [DocsPermission]
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        if not settings.API_DOCS_PUBLIC and not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+
+
+class SwaggerView(DocsPageMixin, SpectacularSwaggerSplitView):
+    """Swagger UI; the init script comes from this view (?script), not inline (CSP)."""
+
+    url_name = "api-schema"
+    template_name = "api_docs/swagger_ui.html"
+
+
+# What Redoc needs beyond the site's CSP: its styled-components <style> elements (with this
+# response's nonce), the perfect-scrollbar stylesheet its bundle inserts before it knows the
+# nonce (by hash: a new drf-spectacular-sidecar may change it; tests/api/test_docs_pages.py
+# then reports the violation and its hash), an empty <style>, and its search worker (blob:).
+REDOC_CSP = {
+    "style-src": [
+        NONCE,
+        "'sha256-QMIg+bpjm3JdElJ388KYke01izlUW0UoNOeKjpMxdgc='",
+        "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
+    ],
+    "worker-src": ["'self'", "blob:"],
+}
+
+
+class RedocView(DocsPageMixin, SpectacularRedocView):
+    """Redoc without the web fonts and the inline script of drf-spectacular's template.
+    Redoc builds its styles in <style> elements (styled-components): the page allows
+    those that carry this response's CSP nonce, and nothing else inline."""
+
+    url_name = "api-schema"
+    template_name = "api_docs/redoc.html"
+
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:home", permanent=False)),
@@ -25,19 +80,13 @@ urlpatterns = [
     path("api/v1/", include("config.api_router")),
     path(
         "api/v1/schema/",
-        SpectacularAPIView.as_view(permission_classes=docs_permission),
+        SpectacularAPIView.as_view(permission_classes=[DocsPermission]),
         name="api-schema",
     ),
-    path(
-        "api/v1/docs/",
-        SpectacularSwaggerSplitView.as_view(
-            url_name="api-schema", permission_classes=docs_permission
-        ),
-        name="api-docs",
-    ),
+    path("api/v1/docs/", SwaggerView.as_view(), name="api-docs"),
     path(
         "api/v1/redoc/",
-        SpectacularRedocView.as_view(url_name="api-schema", permission_classes=docs_permission),
+        csp_update(REDOC_CSP)(RedocView.as_view()),
         name="api-redoc",
     ),
 ]
