@@ -290,11 +290,13 @@ def document_errors(
             statuses = [400, 401, 403, 404, 429]
             if method in WRITE_METHODS:
                 statuses.append(409)
-            # ScopedModelViewSet honours If-Match on updates and actions, Idempotency-Key on POST
+            # ScopedModelViewSet honours If-Match on updates and actions (transition()), and
+            # Idempotency-Key on creates and actions
             if scoped and (method in ("put", "patch") or (method == "post" and detail)):
                 statuses.append(412)
                 _add_parameter(operation, IF_MATCH_PARAMETER)
-            if scoped and method == "post":
+            posts_once = scoped and method == "post" and (action == "create" or detail)
+            if posts_once:
                 _add_parameter(operation, IDEMPOTENCY_KEY_PARAMETER)
 
             responses = operation.setdefault("responses", {})
@@ -318,7 +320,7 @@ def document_errors(
                 for code, response in responses.items():
                     if code.startswith("2") and (method != "get" or action == "retrieve"):
                         _add_header(response, "ETag", ETAG_HEADER)
-                    if code.startswith("2") and method == "post":
+                    if code.startswith("2") and posts_once:
                         _add_header(response, "Idempotent-Replayed", REPLAYED_HEADER)
                 if action == "retrieve":
                     _add_parameter(operation, IF_NONE_MATCH_PARAMETER)

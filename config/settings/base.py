@@ -259,6 +259,7 @@ IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 SPECTACULAR_SETTINGS = {
     "TITLE": "对口帮扶 API (Lawyer-profession pairing platform)",
     "DESCRIPTION": f"""律师行业东中西部对口帮扶平台 REST API v1：供司法部与各省业务系统读取和写入帮扶数据。
+
 REST API v1 of the lawyer-profession pairing platform, for the ministry's and the provinces'
 systems. Walk-through with curl: README, "Integrating with the API".
 
@@ -266,6 +267,7 @@ systems. Walk-through with curl: README, "Integrating with the API".
 每个请求在 `Authorization: Api-Key <密钥>`（或 `X-API-Key: <密钥>`）中携带本单位的 API 密钥。
 密钥由司法部或省级司法厅工作人员在后台“API 密钥”中创建，明文只显示一次（库中只存摘要），可设有效期和
 IP 白名单，可随时吊销。
+
 Send your organisation's key as `Authorization: Api-Key <key>` (or `X-API-Key: <key>`). Staff
 create keys in the admin (API keys → Add); the key is shown once, only its digest is stored;
 a key may expire, be limited to IP addresses, and be revoked.
@@ -278,6 +280,7 @@ a key may expire, be limited to IP addresses, and be revoked.
 
 记录范围由密钥所属单位决定（司法部：全国；省级单位：涉及本省的记录，结对记录双方可见），范围外的记录一律 404，
 关联字段也只能引用范围内的记录。
+
 Records are limited to the key's organisation (the ministry: national; a province's units: the
 records that involve their province, so a pairing is visible to both sides); a record outside the scope answers 404, and related
 fields accept only records inside it. Related records are written by natural key (province
@@ -293,6 +296,7 @@ code, credit code, licence number) or id.
 ```
 
 `code` 为稳定的机器码，`message` 为中英文说明，`detail` 在 400 时为逐字段错误，其他情况为说明文字。
+
 `code` is a stable machine code, `message` the same sentence in Chinese and English, `detail`
 the per-field errors for 400 and a sentence otherwise. Every response carries `X-Request-ID`.
 
@@ -309,6 +313,7 @@ the per-field errors for 400 and a sentence otherwise. Every response carries `X
 ## 并发控制 ETag / If-Match
 详情和写入响应带 `ETag`。更新（PUT/PATCH）和状态变更动作时在 `If-Match` 中回传；记录已被他人修改则返回
 412，请重新读取后再提交。读取时带 `If-None-Match`，记录未变化返回 304。
+
 Detail and write responses carry an `ETag`. Send it back in `If-Match` on PUT/PATCH and on
 actions: a stale write answers 412 (read again, then retry). `If-None-Match` on a read answers
 304 when the record is unchanged.
@@ -316,6 +321,7 @@ actions: a stale write answers 412 (read again, then retry). `If-None-Match` on 
 ## 幂等 Idempotency-Key
 POST（创建与动作）可带 `Idempotency-Key: <唯一字符串>`：{IDEMPOTENCY_TTL_HOURS} 小时内以相同键重试，返回首次
 的结果（响应头 `Idempotent-Replayed: true`），不会重复创建；同一键用于不同请求返回 409。
+
 A POST (create or action) may carry `Idempotency-Key: <unique string>`: a retry with the same key
 within {IDEMPOTENCY_TTL_HOURS} hours returns the first result (`Idempotent-Replayed: true`) instead of
 a duplicate; the same key with a different request answers 409.
@@ -326,6 +332,7 @@ a duplicate; the same key with a different request answers 409.
 `?cursor=<next_cursor>` 继续，直到 `has_more` 为 false；保存最后的 `next_cursor`，下次轮询从它继续。
 最近 {API_SYNC_SETTLE_SECONDS} 秒内变更的记录（`API_SYNC_SETTLE_SECONDS`）留待下次轮询，因此并发写入时不会漏记录；
 游标分页不做 COUNT，代价恒定。
+
 `?updated_since=` returns the records changed since, oldest first by (`updated_at`, `id`), as
 `{{"next", "next_cursor", "has_more", "results"}}`. Go on with `?cursor=<next_cursor>` until
 `has_more` is false; keep the last `next_cursor` and start the next poll from it. Records changed
@@ -336,6 +343,7 @@ skipped while others write; keyset pages cost the same on any page (no COUNT).
 `?fields=id,name,province` 只返回并只查询这些字段，`?brief=true` 只返回简要字段；未知字段返回 400。
 选择字段时响应中可能缺少其他字段。页码分页：`?page=`、`?page_size=`（最大 100）；全国大表不加过滤时
 `count` 为估算值。
+
 `?fields=id,name,province` returns (and reads) only those fields, `?brief=true` the brief
 ones; an unknown name answers 400. Page numbers: `?page=`, `?page_size=` (at most 100); the
 `count` of an unfiltered national table is an estimate.
@@ -343,6 +351,7 @@ ones; an unknown name answers 400. Page numbers: `?page=`, `?page_size=` (at mos
 ## 速率限制 Rate limits
 每个密钥 {REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["api_key"]}（`API_KEY_RATE`），超出返回 429，响应头
 `Retry-After` 给出需等待的秒数。
+
 Each key is limited to {REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["api_key"]} (`API_KEY_RATE`); beyond that the
 API answers 429 with `Retry-After` (seconds to wait).
 """,
