@@ -11,6 +11,7 @@ import django_filters
 from django import forms
 from django.db.models import Q, QuerySet
 
+from core.filters import BaseFilterSet
 from regions.models import Region
 
 from .models import BranchOffice, CareVisit, Posting, ServiceRecord, SupportContract
@@ -72,10 +73,8 @@ def _branch_filters() -> dict[str, django_filters.Filter]:
 
 
 # bases declaring those filters (FilterSet's metaclass collects them from the bases)
-BranchPlaceFilterSet = type("BranchPlaceFilterSet", (django_filters.FilterSet,), _place_filters(""))
-BranchRecordFilterSet = type(
-    "BranchRecordFilterSet", (django_filters.FilterSet,), _branch_filters()
-)
+BranchPlaceFilterSet = type("BranchPlaceFilterSet", (BaseFilterSet,), _place_filters(""))
+BranchRecordFilterSet = type("BranchRecordFilterSet", (BaseFilterSet,), _branch_filters())
 
 
 class BranchOfficeFilterSet(BranchPlaceFilterSet):

@@ -203,6 +203,12 @@ def parse_since(text: str) -> dt.datetime:
                 ]
             }
         )
-    if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
-    return moment
+    try:
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        # PostgreSQL takes UTC offsets up to ±15:59 only (Python up to ±23:59)
+        return moment.astimezone(dt.UTC)
+    except (OverflowError, ValueError) as exc:
+        raise ValidationError(
+            {"updated_since": [_("updated_since: not a moment in the calendar.")]}
+        ) from exc

@@ -2,10 +2,12 @@
 
 import django_filters
 
+from core.filters import BaseFilterSet
+
 from .models import BarAssociation, LawFirm
 
 
-class LawFirmFilterSet(django_filters.FilterSet):
+class LawFirmFilterSet(BaseFilterSet):
     province = django_filters.CharFilter(field_name="province__code", label="province code")
     province__in = django_filters.BaseInFilter(
         field_name="province__code", label="province codes (comma-separated)"
@@ -32,7 +34,7 @@ class LawFirmFilterSet(django_filters.FilterSet):
         }
 
 
-class BarAssociationFilterSet(django_filters.FilterSet):
+class BarAssociationFilterSet(BaseFilterSet):
     province = django_filters.CharFilter(field_name="province__code", label="province code")
 
     class Meta:

@@ -16,7 +16,7 @@ import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from lawyers.filters import BaseFilterSet, CharInFilter, YearFilter
+from core.filters import BaseFilterSet, CharInFilter, YearFilter
 
 from .models import (
     FirmPairing,

@@ -2,16 +2,18 @@
 
 import django_filters
 
+from core.filters import BaseFilterSet
+
 from .models import County, Province
 
 
-class ProvinceFilterSet(django_filters.FilterSet):
+class ProvinceFilterSet(BaseFilterSet):
     class Meta:
         model = Province
         fields = {"code": ["exact", "in"], "region": ["exact", "in"], "is_recipient": ["exact"]}
 
 
-class CountyFilterSet(django_filters.FilterSet):
+class CountyFilterSet(BaseFilterSet):
     province = django_filters.CharFilter(field_name="province__code", label="province code")
     active = django_filters.BooleanFilter(field_name="valid_to", lookup_expr="isnull")
 

@@ -2,10 +2,12 @@
 
 import django_filters
 
+from core.filters import BaseFilterSet
+
 from .models import Notification
 
 
-class NotificationFilterSet(django_filters.FilterSet):
+class NotificationFilterSet(BaseFilterSet):
     unread = django_filters.BooleanFilter(
         field_name="read_at", lookup_expr="isnull", label="unread (not yet marked read)"
     )

@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -60,7 +60,21 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
         )
+        # Django's key for errors of the whole record (model clean, check constraints) is
+        # "__all__"; the API has one name for them, as DRF's own validators use
+        if NON_FIELD_ERRORS in detail:
+            detail = {
+                "non_field_errors": detail.pop(NON_FIELD_ERRORS)
+                + list(detail.pop("non_field_errors", [])),
+                **detail,
+            }
         exc = exceptions.ValidationError(detail)
+    elif isinstance(exc, DataError):
+        # a value the database cannot hold (out of range, malformed): the caller's input
+        logger.info("data error answered 400: %s", exc)
+        exc = exceptions.ValidationError(
+            {"non_field_errors": [_("A value is out of range or malformed for the database.")]}
+        )
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

@@ -254,7 +254,10 @@ def test_changing_an_agreement(api, hunan):
     hunan.agreement.refresh_from_db()
     assert hunan.agreement.signed_on == dt.date(2024, 5, 6)
     errors_of(client.patch(url, {"level": "bar_association"}), "level")
-    errors_of(client.patch(url, {"term_start": "2026-01-01", "term_end": "2025-01-01"}), "__all__")
+    errors_of(
+        client.patch(url, {"term_start": "2026-01-01", "term_end": "2025-01-01"}),
+        "non_field_errors",
+    )
 
 
 def test_agreement_bad_input_and_other_provinces(api, regions):

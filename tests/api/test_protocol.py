@@ -319,3 +319,36 @@ def test_a_signed_in_user_reads_the_api_with_the_session(client, users, regions)
     response = client.get(FIRMS)
     assert response.status_code == 200
     assert response.json()["count"] == 1
+
+
+# --- regressions: bad input that used to be a 500 ---------------------------------------------------
+@pytest.mark.parametrize(
+    ("url", "param"),
+    [
+        (FIRMS, "updated_since"),
+        (FIRMS, "updated_at__gte"),
+        ("/api/v1/counties/", "updated_since"),
+        ("/api/v1/notifications/", "created_at__gte"),
+    ],
+)
+def test_a_utc_offset_postgresql_cannot_hold_is_a_400_not_a_500(keys, url, param):
+    # Python accepts offsets to ±23:59, PostgreSQL to ±15:59
+    response = KeyClient(keys["hunan_dept:r"]).get(url, {param: "2026-01-01T00:00:00-18:51"})
+    assert response.status_code == 200  # converted to UTC: a valid moment
+    response = KeyClient(keys["hunan_dept:r"]).get(url, {param: "0001-01-01T00:00:00+15:00"})
+    assert response.status_code == 400
+    assert response.json()["status"] == 400
+
+
+def test_errors_of_the_whole_record_come_under_non_field_errors():
+    from django.core.exceptions import ValidationError
+
+    from core.api.errors import exception_handler
+
+    response = exception_handler(
+        ValidationError({"__all__": ["整条记录的错误"], "name": ["名称错误"]}), {}
+    )
+    assert response.data["detail"] == {
+        "non_field_errors": ["整条记录的错误"],
+        "name": ["名称错误"],
+    }
