@@ -147,8 +147,8 @@ class KeysetPage:
         if position is None:
             if self.since is None:
                 return None
-            # nothing yet: resume just before `since`
-            return encode_cursor((self.since - dt.timedelta(microseconds=1), 2**62))
+            # nothing yet: resume at `since` ((since, 0) precedes every row of that moment)
+            return encode_cursor((self.since, 0))
         return encode_cursor(position)
 
     def response(self, data: Any) -> Response:

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import User
 from firms.models import LawFirm
 from firms.services import save_firm
+from regions.models import Province
 from tests.factories import LawFirmFactory, credit_code
 
 from .conftest import KeyClient
@@ -352,3 +353,14 @@ def test_errors_of_the_whole_record_come_under_non_field_errors():
         "non_field_errors": ["整条记录的错误"],
         "name": ["名称错误"],
     }
+
+
+def test_an_empty_sync_from_the_first_day_of_the_calendar_gives_a_cursor(keys):
+    # the resume position used to be one microsecond before `since`: year 1 overflowed (500)
+    client = KeyClient(keys["hunan_dept:r"])
+    response = client.get(FIRMS, {"updated_since": "0001-01-01T00:00:00Z"})
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+    LawFirmFactory(province=Province.objects.get(code="43"))
+    later = client.get(FIRMS, {"cursor": response.json()["next_cursor"]})
+    assert len(later.json()["results"]) == 1
