@@ -49,6 +49,8 @@ class DeliveryState(models.TextChoices):
     # the sender stopped mid-send (worker killed, mail server timed out): it may or may
     # not have gone out, so it is not retried blindly
     UNKNOWN = "unknown", _("Unknown")
+    # not sent: the work was done (the report submitted…) before it went out
+    CANCELLED = "cancelled", _("Cancelled (done)")
 
 
 NOTIFICATION_GRANTS = {
@@ -70,12 +72,28 @@ class Notification(TimeStampedModel):
     department once a report is 30 days overdue); each step is its own row.
     """
 
+    rule = models.ForeignKey(
+        "reminders.ReminderRule",
+        verbose_name=_("reminder rule"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recipient"),
         on_delete=models.CASCADE,
         related_name="notifications",
         db_index=False,  # notification_unread_idx starts with the recipient
+        null=True,
+        blank=True,
+        help_text=_("A user of the platform; empty for an outside address (a mentor, a firm)."),
+    )
+    address = models.EmailField(
+        _("e-mail address"),
+        blank=True,
+        help_text=_("Where an e-mail goes: the user's address when created, or an outside one."),
     )
     rule_kind = models.CharField(_("rule"), max_length=32, choices=RuleKind.choices)
     channel = models.CharField(
@@ -95,7 +113,14 @@ class Notification(TimeStampedModel):
     object_id = models.CharField(_("record id"), max_length=64, blank=True)
     due_date = models.DateField(_("due date"), null=True, blank=True)
     step = models.PositiveSmallIntegerField(
-        _("escalation step"), default=0, help_text=_("0 = first notice; each escalation adds 1.")
+        _("reminder number"),
+        default=0,
+        help_text=_("0 = first notice; each repeat (and escalation) of the rule adds 1."),
+    )
+    level = models.PositiveSmallIntegerField(
+        _("escalation level"),
+        default=0,
+        help_text=_("0 = the people who do the work; 1 = + provincial department; 2 = + ministry."),
     )
     state = models.CharField(
         _("delivery state"),
@@ -143,6 +168,8 @@ class Notification(TimeStampedModel):
             models.UniqueConstraint(
                 fields=[
                     "recipient",
+                    "address",
+                    "rule",
                     "rule_kind",
                     "object_label",
                     "object_id",
@@ -153,6 +180,11 @@ class Notification(TimeStampedModel):
                 name="notification_once",
                 nulls_distinct=False,  # a notice without a due date is still sent once
                 violation_error_message=_("This notification has already been created."),
+            ),
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False) | ~Q(address=""),
+                name="notification_has_a_recipient",
+                violation_error_message=_("Recipient: a user or an e-mail address."),
             ),
             models.CheckConstraint(
                 condition=Q(state="sent", sent_at__isnull=False) | ~Q(state="sent"),
@@ -174,3 +206,155 @@ class Notification(TimeStampedModel):
     @property
     def is_read(self) -> bool:
         return self.read_at is not None
+
+
+class DayUnit(models.TextChoices):
+    CALENDAR = "calendar", _("calendar days")
+    WORKING = "working", _("working days")
+
+
+class RecipientRole(models.TextChoices):
+    """Who a rule writes to; which apply depends on the rule's kind (RULE_RECIPIENTS)."""
+
+    HOST_FIRM = "host_firm", _("Host firm (e-mail)")
+    MENTOR = "mentor", _("Mentor (e-mail)")
+    HOME_BAR = "home_bar", _("Trainee's bar association")
+    HOST_DEPARTMENT = "host_department", _("Host province's justice department")
+    PAIRING_FIRMS = "pairing_firms", _("Both firms of the pairing (e-mail)")
+    PAIRING_BARS = "pairing_bars", _("Both provinces' bar associations")
+    BRANCH_FIRM = "branch_firm", _("Branch office and its parent firm (e-mail)")
+    PROVINCE_BAR = "province_bar", _("Bar association of the record's province")
+    PROVINCE_DEPARTMENT = "province_department", _("Justice department of the record's province")
+    MINISTRY = "ministry", _("Ministry of Justice")
+
+
+# which recipients make sense for which kind of obligation
+RULE_RECIPIENTS: dict[str, set[str]] = {
+    RuleKind.SECONDMENT_STARTING: {"host_firm", "mentor", "home_bar", "host_department"},
+    RuleKind.EVALUATION_DUE: {"mentor", "host_firm", "host_department", "home_bar"},
+    RuleKind.EVALUATION_OVERDUE: {"mentor", "host_firm", "host_department", "home_bar"},
+    RuleKind.REPORT_DUE: {"pairing_firms", "pairing_bars", "province_department"},
+    RuleKind.REPORT_OVERDUE: {"pairing_firms", "pairing_bars", "province_department"},
+    RuleKind.STAFFING_GAP: {"branch_firm", "province_bar", "province_department"},
+    RuleKind.POSTING_ENDING: {"branch_firm", "province_bar", "province_department"},
+    RuleKind.AGREEMENT_ENDING: {"province_department", "ministry"},
+    RuleKind.QUOTA_UNFILLED: {"province_department", "province_bar", "ministry"},
+}
+
+
+class ReminderRule(TimeStampedModel):
+    """When to remind whom of one kind of deadline. Edited by ministry staff.
+
+    A reminder goes out `offset` days from the due date (negative: before it, positive:
+    after it, i.e. overdue), in calendar or working days (the holiday calendar); one that
+    would fall on a non-working day goes out on the working day before. It repeats every
+    `repeat_every` days up to `max_repeats` times while the work is not done, and after
+    `escalate_after` working days without it the provincial justice department, then
+    the ministry, are written to as well.
+    """
+
+    name = models.CharField(_("name"), max_length=128, unique=True)
+    kind = models.CharField(_("kind"), max_length=32, choices=RuleKind.choices, db_index=True)
+    enabled = models.BooleanField(_("enabled"), default=True)
+    offset = models.IntegerField(
+        _("offset from the due date"),
+        default=-7,
+        help_text=_("Days from the due date: negative before it (-7), positive after it (+3)."),
+    )
+    offset_unit = models.CharField(
+        _("offset counted in"), max_length=16, choices=DayUnit.choices, default=DayUnit.WORKING
+    )
+    repeat_every = models.PositiveSmallIntegerField(
+        _("repeat every"), default=0, help_text=_("Days between repeats; 0: no repeats.")
+    )
+    repeat_unit = models.CharField(
+        _("repeats counted in"), max_length=16, choices=DayUnit.choices, default=DayUnit.WORKING
+    )
+    max_repeats = models.PositiveSmallIntegerField(_("at most this many repeats"), default=0)
+    escalate_after = models.PositiveSmallIntegerField(
+        _("escalate after (working days)"),
+        default=0,
+        help_text=_(
+            "Working days after the first notice before the provincial justice department is "
+            "written to as well (twice as many: the ministry); 0: never."
+        ),
+    )
+    recipients = models.JSONField(
+        _("recipients"), default=list, help_text=_("Who is written to at the first level.")
+    )
+    send_email = models.BooleanField(_("send e-mail"), default=True)
+    horizon_days = models.PositiveSmallIntegerField(
+        _("look ahead (days)"),
+        default=30,
+        help_text=_("Staffing gaps: how many days ahead a gap is looked for."),
+    )
+
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    scoping = Scoping(province_paths=(), grants={Role.MINISTRY: dict.fromkeys(Action, ALL)})
+
+    class Meta:
+        verbose_name = _("reminder rule")
+        verbose_name_plural = _("reminder rules")
+        ordering = ["kind", "offset", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        allowed = RULE_RECIPIENTS.get(self.kind, set())
+        given = self.recipients if isinstance(self.recipients, list) else None
+        if given is None or not all(isinstance(r, str) for r in given):
+            raise ValidationError({"recipients": _("Recipients: a list of recipient roles.")})
+        wrong = [r for r in given if r not in allowed]
+        if wrong:
+            raise ValidationError(
+                {
+                    "recipients": _(
+                        "Recipients: %(wrong)s do not apply to this kind (%(allowed)s)."
+                    )
+                    % {"wrong": ", ".join(wrong), "allowed": ", ".join(sorted(allowed))}
+                }
+            )
+        if not given:
+            raise ValidationError({"recipients": _("Recipients: choose at least one.")})
+        if self.max_repeats and not self.repeat_every:
+            raise ValidationError(
+                {"repeat_every": _("Repeat every: needed when repeats are allowed.")}
+            )
+
+
+class SweepRun(models.Model):
+    """What one rule's sweep of one day found and wrote (the dashboard counts per rule per
+    day; recipients that could not be reached are listed, not dropped silently)."""
+
+    rule = models.ForeignKey(
+        ReminderRule,
+        verbose_name=_("reminder rule"),
+        on_delete=models.CASCADE,
+        related_name="runs",
+    )
+    run_on = models.DateField(_("sweep day"), db_index=True)
+    obligations = models.PositiveIntegerField(_("deadlines found"), default=0)
+    created = models.PositiveIntegerField(_("notifications created"), default=0)
+    unreachable = models.JSONField(
+        _("unreachable"),
+        default=list,
+        blank=True,
+        help_text=_("Records whose recipients have no user or e-mail address."),
+    )
+    queries = models.PositiveIntegerField(_("queries"), default=0)
+    duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("sweep run")
+        verbose_name_plural = _("sweep runs")
+        ordering = ["-run_on", "rule_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rule", "run_on"], name="sweep_run_once_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.run_on}"
