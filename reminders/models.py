@@ -348,6 +348,9 @@ class SweepRun(models.Model):
     duration_ms = models.PositiveIntegerField(_("duration (ms)"), default=0)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    scoping = Scoping(province_paths=(), grants={Role.MINISTRY: {Action.VIEW: ALL}})
+
     class Meta:
         verbose_name = _("sweep run")
         verbose_name_plural = _("sweep runs")
