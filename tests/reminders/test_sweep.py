@@ -252,7 +252,7 @@ def test_two_concurrent_sweeps_write_each_notification_once(users, regions):
         try:
             barrier.wait()
             run_sweep(on=D(2026, 11, 25))
-        except BaseException as exc:  # noqa: BLE001 (reported below)
+        except BaseException as exc:  # reported below
             errors.append(exc)
         finally:
             connections.close_all()
