@@ -20,6 +20,7 @@ from openpyxl.styles import Font
 from accounts.policy import role_of
 from branches.dashboard import Dashboard, programme_dashboard
 from core.spreadsheets import neutralise
+from reminders.selectors import reminder_counts
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -107,9 +108,9 @@ class PairingAdminSite(admin.AdminSite):
     ) -> TemplateResponse:
         extra_context = dict(extra_context or {})
         if role_of(request.user) is not None:
-            extra_context["dashboard"] = programme_dashboard(
-                user=request.user, today=timezone.localdate()
-            )
+            today = timezone.localdate()
+            extra_context["dashboard"] = programme_dashboard(user=request.user, today=today)
+            extra_context["reminders"] = reminder_counts(user=request.user, today=today)
         return super().index(request, extra_context)
 
     def province_table_xlsx(self, request: HttpRequest) -> HttpResponse:
