@@ -417,7 +417,42 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.purge_idempotency_records",
         "schedule": crontab(minute=17),
     },
+    # the outbox: e-mail notifications never handed to the queue (Redis was down) or
+    # handed over long ago and still pending (a lost task) are enqueued again
+    "flush-notification-outbox": {
+        "task": "reminders.tasks.flush_outbox",
+        "schedule": crontab(),  # every minute
+        "options": {"expires": 55},  # workers back after an outage run one, not hundreds
+    },
+    # e-mails left `sending` by a killed worker become `unknown` (resent only by staff)
+    "reap-stale-sending-notifications": {
+        "task": "reminders.tasks.reap_stale_sending",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 290},
+    },
 }
+
+# --- reminder delivery (issue 6) -------------------------------------------------------
+# Absolute links in e-mails: the scheme and host users reach the site at (no trailing /).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Notifications per delivery task (one SMTP connection each).
+REMINDER_DELIVERY_BATCH = env.int("REMINDER_DELIVERY_BATCH", default=500)
+# SMTP 4xx / timeouts: retried this many times, after RETRY_SECONDS, doubling, at most
+# RETRY_MAX_SECONDS apart (60 s … 30 min: about an hour in all); then `failed`.
+REMINDER_DELIVERY_MAX_RETRIES = env.int("REMINDER_DELIVERY_MAX_RETRIES", default=6)
+REMINDER_DELIVERY_RETRY_SECONDS = env.float("REMINDER_DELIVERY_RETRY_SECONDS", default=60)
+REMINDER_DELIVERY_RETRY_MAX_SECONDS = env.float(
+    "REMINDER_DELIVERY_RETRY_MAX_SECONDS", default=30 * 60
+)
+# Pending e-mails enqueued this long ago (or whose retry was due this long ago) and still
+# pending are enqueued again by the outbox flush.
+REMINDER_OUTBOX_STALE_MINUTES = env.int("REMINDER_OUTBOX_STALE_MINUTES", default=15)
+# An e-mail `sending` this long (its worker died mid-send) becomes `unknown`. Keep it above
+# CELERY_TASK_TIME_LIMIT.
+REMINDER_SENDING_STALE_MINUTES = env.int("REMINDER_SENDING_STALE_MINUTES", default=30)
+# Seconds a user's request waits for the broker when it enqueues delivery: Redis being
+# down must not hang (or fail) the write; the outbox flush enqueues later.
+REMINDER_BROKER_TIMEOUT = env.float("REMINDER_BROKER_TIMEOUT", default=2)
 
 # --- logging ---------------------------------------------------------------------------
 LOGGING = {
