@@ -1,18 +1,21 @@
-"""Writes about notifications: the recipient marks them read."""
+"""Writes about notifications: the recipient marks them read; staff resend failed ones."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.policy import Action, ensure_can
 from core.audit import audit_context
 
-from .models import Notification
+from .delivery import enqueue
+from .models import Channel, DeliveryState, Notification
 
 
 @transaction.atomic
@@ -40,3 +43,39 @@ def mark_all_notifications_read(*, actor: Any, now: dt.datetime) -> int:
     )
     with audit_context(actor=actor):
         return unread.update(read_at=now, updated_at=now)
+
+
+RESENDABLE_STATES = (DeliveryState.FAILED, DeliveryState.UNKNOWN)
+
+
+@transaction.atomic
+def resend_notifications(
+    *, actor: Any, notifications: Iterable[Notification], now: dt.datetime | None = None
+) -> list[int]:
+    """Put failed and unknown e-mails back in the outbox (pending, not yet enqueued) and
+    enqueue them after commit; each goes out once more. Other selected notifications
+    (in-app, pending, sent…) are left alone. Every one must be in the actor's scope.
+    Returns the ids resent."""
+    ids = {n.pk for n in notifications}
+    if not ids:
+        return []
+    in_scope = Notification.objects.for_user(actor, Action.CHANGE).filter(pk__in=ids)
+    if in_scope.count() != len(ids):
+        raise PermissionDenied(_("You may not resend notifications outside your scope."))
+    resendable = list(
+        in_scope.select_for_update(of=("self",))
+        .filter(channel=Channel.EMAIL, state__in=RESENDABLE_STATES)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if resendable:
+        with audit_context(actor=actor):
+            Notification.objects.filter(pk__in=resendable).update(
+                state=DeliveryState.PENDING,
+                failure_reason="",
+                sent_at=None,
+                enqueued_at=None,
+                updated_at=now or timezone.now(),
+            )
+        transaction.on_commit(lambda: enqueue(resendable))
+    return resendable
