@@ -15,7 +15,9 @@ class ProvinceFilterSet(BaseFilterSet):
 
 class CountyFilterSet(BaseFilterSet):
     province = django_filters.CharFilter(field_name="province__code", label="province code")
-    active = django_filters.BooleanFilter(field_name="valid_to", lookup_expr="isnull")
+    active = django_filters.BooleanFilter(
+        field_name="valid_to", lookup_expr="isnull", label="in force (no end date)"
+    )
 
     class Meta:
         model = County

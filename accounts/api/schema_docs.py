@@ -256,6 +256,7 @@ def document_errors(
     result: dict[str, Any], generator: Any, request: Any, public: bool, **kwargs: Any
 ) -> dict[str, Any]:
     """Add the error responses (and concurrency headers) to every operation."""
+    from .filter_labels import bilingual_parameters, describe_undocumented
     from .viewsets import ScopedModelViewSet
 
     components = result.setdefault("components", {})
@@ -332,4 +333,6 @@ def document_errors(
                         },
                     )
             operation["responses"] = dict(sorted(responses.items()))
+    bilingual_parameters(result)  # filters.py labels are English: add the Chinese
+    describe_undocumented(result)
     return result

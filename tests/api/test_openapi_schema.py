@@ -207,3 +207,15 @@ def test_description_explains_integration_in_both_languages(schema):
         "错误",
     ):
         assert needle in description, needle
+
+
+def test_every_parameter_is_described_in_chinese_and_english(schema):
+    import re
+
+    missing = []
+    for path, method, operation in operations(schema):
+        for parameter in operation.get("parameters", []):
+            text = str(parameter.get("description", ""))
+            if not (re.search(r"[\u4e00-\u9fff]", text) and re.search(r"[A-Za-z]", text)):
+                missing.append(f"{method.upper()} {path} {parameter['name']}: {text!r}")
+    assert missing == []
