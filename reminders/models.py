@@ -161,6 +161,12 @@ class Notification(TimeStampedModel):
                 name="notification_outbox_idx",
                 condition=Q(state="pending"),
             ),
+            # the reaper: rows stuck in `sending` (a worker killed mid-send)
+            models.Index(
+                fields=["updated_at"],
+                name="notification_sending_idx",
+                condition=Q(state="sending"),
+            ),
         ]
         constraints = [
             # the daily sweep may run twice (a retry, a second worker): one notice per

@@ -50,3 +50,23 @@ def flush_outbox() -> int:
 def reap_stale_sending() -> int:
     """Every five minutes: e-mails left `sending` by a dead worker become `unknown`."""
     return delivery.reap_stale_sending(now=timezone.now())
+
+
+@shared_task(name="reminders.tasks.run_daily_sweep", ignore_result=True)
+def run_daily_sweep(day: str | None = None) -> dict[str, int]:
+    """The beat job (08:00 Asia/Shanghai by default): sweep today (or `day`,
+    YYYY-MM-DD). Safe to run twice: a notification is never written twice."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .sweep import run_sweep
+
+    if day is not None and not isinstance(day, str):
+        raise ValueError("run_daily_sweep: day must be a YYYY-MM-DD string or omitted")
+    try:
+        on = dt.date.fromisoformat(day) if day else timezone.localdate()
+    except ValueError as exc:
+        raise ValueError(f"run_daily_sweep: day must be YYYY-MM-DD, got {day!r}") from exc
+    results = run_sweep(on=on)
+    return {str(r.rule.pk): r.notifications for r in results}

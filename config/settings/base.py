@@ -407,12 +407,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=200)
 CELERY_BEAT_SCHEDULE = {
     "daily-reminder-sweep": {
-        "task": "core.tasks.heartbeat",
+        "task": "reminders.tasks.run_daily_sweep",
         "schedule": crontab(
             hour=env.int("REMINDER_SWEEP_HOUR", default=8),
             minute=env.int("REMINDER_SWEEP_MINUTE", default=0),
         ),
     },
+    # proves beat and a worker are alive (the time it last ran is in the cache)
+    "beat-heartbeat": {"task": "core.tasks.heartbeat", "schedule": crontab(minute="*/5")},
     "purge-idempotency-records": {
         "task": "core.tasks.purge_idempotency_records",
         "schedule": crontab(minute=17),

@@ -396,3 +396,19 @@ def test_unfilled_quota_seats_remind_the_host_province_before_the_year_ends(user
     SecondmentFactory(quota=full)
     notes = sent_on(D(2026, 12, 10), rule=the_rule)  # 15 working days before 31 Dec
     assert {n.recipient.username for n in notes} == {"hunan_dept"}
+
+
+def test_the_daily_sweep_is_scheduled_at_eight_shanghai_time_and_runs_as_a_task(users, pairing):
+    from config.celery import app
+    from reminders.tasks import run_daily_sweep
+
+    entry = app.conf.beat_schedule["daily-reminder-sweep"]
+    assert entry["task"] == "reminders.tasks.run_daily_sweep"
+    assert entry["schedule"].hour == {8}
+    assert entry["schedule"].minute == {0}
+    assert app.conf.timezone == "Asia/Shanghai"
+    the_rule = rule(offset=-3, send_email=False)
+    report(pairing, D(2026, 11, 30))
+    assert run_daily_sweep.run("2026-11-25")[str(the_rule.pk)] == 2
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        run_daily_sweep.run("25.11.2026")
