@@ -485,6 +485,7 @@ DEMO_LOADERS: list[str] = [
     "firms.demo.load",
     "pairing.demo.load",
     "branches.demo.load",
+    "reminders.demo.load",
 ]  # `load(today=...)`, in order
 
 # --- audit (django-pghistory) ------------------------------------------------------------

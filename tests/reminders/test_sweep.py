@@ -412,3 +412,19 @@ def test_the_daily_sweep_is_scheduled_at_eight_shanghai_time_and_runs_as_a_task(
     assert run_daily_sweep.run("2026-11-25")[str(the_rule.pk)] == 2
     with pytest.raises(ValueError, match="YYYY-MM-DD"):
         run_daily_sweep.run("25.11.2026")
+
+
+def test_the_demo_sweeps_the_default_rules_over_two_weeks(users):
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    from tests.conftest import TODAY
+
+    for loader in settings.DEMO_LOADERS:
+        summary = import_string(loader)(today=TODAY)
+    assert "notifications" in summary
+    assert (
+        SweepRun.objects.filter(run_on=TODAY).count()
+        == ReminderRule.objects.filter(enabled=True).count()
+    )
+    assert Notification.objects.filter(channel=Channel.IN_APP).exists()
