@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "accounts.middleware.MFARequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # /portal/ is private: signed in, with a role (after authentication)
+    "portal.middleware.PortalPrivateMiddleware",
     # axes last, as its documentation asks
     "axes.middleware.AxesMiddleware",
 ]
@@ -93,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
+                "portal.context.portal_sections",
             ],
         },
     },
