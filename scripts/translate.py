@@ -31,11 +31,15 @@ def main() -> int:
     po = polib.pofile(str(PO))
     missing = []
     for entry in po:
-        if entry.msgid in glossary:
+        if entry.msgid in glossary and entry.msgid_plural:
+            entry.msgstr_plural = {0: glossary[entry.msgid]}  # Chinese: one plural form
+            if "fuzzy" in entry.flags:
+                entry.flags.remove("fuzzy")
+        elif entry.msgid in glossary:
             entry.msgstr = glossary[entry.msgid]
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
-        elif not entry.msgstr or "fuzzy" in entry.flags:
+        elif (not entry.msgstr and not any(entry.msgstr_plural.values())) or "fuzzy" in entry.flags:
             missing.append(entry.msgid)
     po.metadata["Language"] = "zh_Hans"
     po.metadata["Content-Type"] = "text/plain; charset=UTF-8"
