@@ -62,30 +62,33 @@ def _emails(*values: Any) -> tuple[str, ...]:
 
 
 # --- one function per family: (due dates, today, horizon) -> obligations -----------------
-def secondments_starting(dues: set[dt.date], today: dt.date, horizon: int) -> list[Obligation]:
-    rows = (
-        Secondment.objects.filter(status=SecondmentStatus.PLANNED, start_date__in=dues)
-        .values(
-            "pk",
-            "start_date",
-            "trainee__lawyer__name",
-            "trainee__home_province_id",
-            "host_firm__name",
-            "host_firm__email",
-            "host_firm__province_id",
-            "mentor__email",
-        )
-        .order_by("pk")
-    )
+SECONDMENT_VALUES = (
+    "pk",
+    "start_date",
+    "end_date",
+    "trainee__lawyer__name",
+    "trainee__home_province_id",
+    "host_firm__name",
+    "host_firm__email",
+    "host_firm__province_id",
+    "mentor__email",
+)
+
+
+def _secondment_obligations(
+    rows: Iterable[dict[str, Any]], kind: str, due_of: Callable[[dict[str, Any]], dt.date]
+) -> list[Obligation]:
+    """Secondments owe to the trainee's home bar association, the host firm, the mentor
+    and the host province's department."""
     out = []
     for r in rows:
         home, host = r["trainee__home_province_id"], r["host_firm__province_id"]
         out.append(
             Obligation(
-                kind="secondment_start",
+                kind=kind,
                 object_label="pairing.secondment",
                 object_id=r["pk"],
-                due_date=r["start_date"],
+                due_date=due_of(r),
                 title=f"{r['trainee__lawyer__name']} → {r['host_firm__name']}",
                 link=_admin_link("pairing.secondment", r["pk"]),
                 emails={
@@ -99,46 +102,28 @@ def secondments_starting(dues: set[dt.date], today: dt.date, horizon: int) -> li
     return out
 
 
+def secondments_starting(dues: set[dt.date], today: dt.date, horizon: int) -> list[Obligation]:
+    rows = (
+        Secondment.objects.filter(status=SecondmentStatus.PLANNED, start_date__in=dues)
+        .values(*SECONDMENT_VALUES)
+        .order_by("pk")
+    )
+    return _secondment_obligations(rows, "secondment_start", lambda r: r["start_date"])
+
+
 def evaluations(dues: set[dt.date], today: dt.date, horizon: int) -> list[Obligation]:
-    ends = {d - dt.timedelta(days=EVALUATION_DUE_DAYS) for d in dues}
+    """The mentor's evaluation, due EVALUATION_DUE_DAYS after the secondment's last day."""
+    grace = dt.timedelta(days=EVALUATION_DUE_DAYS)
     rows = (
         Secondment.objects.filter(
             status__in=[SecondmentStatus.ACTIVE, SecondmentStatus.COMPLETED],
-            end_date__in=ends,
+            end_date__in={d - grace for d in dues},
             evaluation_grade="",
         )
-        .values(
-            "pk",
-            "end_date",
-            "trainee__lawyer__name",
-            "trainee__home_province_id",
-            "host_firm__name",
-            "host_firm__email",
-            "host_firm__province_id",
-            "mentor__email",
-        )
+        .values(*SECONDMENT_VALUES)
         .order_by("pk")
     )
-    out = []
-    for r in rows:
-        home, host = r["trainee__home_province_id"], r["host_firm__province_id"]
-        out.append(
-            Obligation(
-                kind="evaluation",
-                object_label="pairing.secondment",
-                object_id=r["pk"],
-                due_date=r["end_date"] + dt.timedelta(days=EVALUATION_DUE_DAYS),
-                title=f"{r['trainee__lawyer__name']} @ {r['host_firm__name']}",
-                link=_admin_link("pairing.secondment", r["pk"]),
-                emails={
-                    "host_firm": _emails(r["host_firm__email"]),
-                    "mentor": _emails(r["mentor__email"]),
-                },
-                provinces={"home_bar": (home,), "host_department": (host,)},
-                involved=tuple(dict.fromkeys((host, home))),
-            )
-        )
-    return out
+    return _secondment_obligations(rows, "evaluation", lambda r: r["end_date"] + grace)
 
 
 def reports(dues: set[dt.date], today: dt.date, horizon: int) -> list[Obligation]:
