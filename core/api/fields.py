@@ -96,38 +96,18 @@ def trim_queryset(
         if isinstance(field, serializers.ManyRelatedField):
             needs_full_rows = True
             continue
-        if isinstance(field, serializers.RelatedField) and not isinstance(
-            field, serializers.ManyRelatedField
-        ):
-            path_fields = getattr(field, "natural_key_path", None)
-            if path_fields is None:
-                resolved = _model_path(queryset.model, source)
-                if resolved is None:
-                    needs_full_rows = True
-                    continue
-                relations, column = resolved
-                only.add("__".join([*relations, column]))
+        # a natural key reads the related row's key column through a join; any other field
+        # its own column (a foreign key: the id column, no join)
+        natural_keys = getattr(field, "natural_key_path", None)
+        paths = [[*source, *p.split("__")] for p in natural_keys] if natural_keys else [source]
+        for path in paths:
+            resolved = _model_path(queryset.model, path)
+            if resolved is None:
+                needs_full_rows = True
                 continue
-            # a natural key: the related row's key column, through a join
-            for path in path_fields:
-                full = [*source, *path.split("__")]
-                resolved = _model_path(queryset.model, full)
-                if resolved is None:
-                    needs_full_rows = True
-                    continue
-                relations, column = resolved
-                only.add("__".join([*relations, column]))
-                for i in range(1, len(relations) + 1):
-                    joins.add("__".join(relations[:i]))
-            continue
-        resolved = _model_path(queryset.model, source)
-        if resolved is None:
-            needs_full_rows = True
-            continue
-        relations, column = resolved
-        only.add("__".join([*relations, column]))
-        for i in range(1, len(relations) + 1):
-            joins.add("__".join(relations[:i]))
+            relations, column = resolved
+            only.add("__".join([*relations, column]))
+            joins.update("__".join(relations[:i]) for i in range(1, len(relations) + 1))
     if prefetches:
         queryset = queryset.prefetch_related(None)
         kept = [p for name, p in prefetches.items() if name in serializer.fields]
