@@ -79,6 +79,7 @@ class Notification(TimeStampedModel):
         null=True,
         blank=True,
         related_name="notifications",
+        db_index=False,  # notification_rule_due_idx starts with the rule
     )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -167,6 +168,9 @@ class Notification(TimeStampedModel):
                 name="notification_sending_idx",
                 condition=Q(state="sending"),
             ),
+            # the sweep counts what it wrote per rule among the day's due dates: without
+            # this it read every notification's index entry (cost grew with the table)
+            models.Index(fields=["rule", "due_date"], name="notification_rule_due_idx"),
         ]
         constraints = [
             # the daily sweep may run twice (a retry, a second worker): one notice per
