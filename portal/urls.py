@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import home, trainees
+from .views import home, secondments, trainees
 
 app_name = "portal"
 
@@ -10,4 +10,22 @@ urlpatterns = [
     path("trainees/", trainees.trainee_list, name="trainees"),
     path("trainees/nominate/", trainees.trainee_nominate, name="trainee_nominate"),
     path("trainees/<int:pk>/", trainees.trainee_detail, name="trainee_detail"),
+    path("secondments/", secondments.secondment_list, name="secondments"),
+    path("secondments/calendar/", secondments.secondment_calendar, name="secondment_calendar"),
+    path("secondments/<int:pk>/", secondments.secondment_detail, name="secondment_detail"),
+    path(
+        "secondments/<int:pk>/activities/add/",
+        secondments.secondment_activity_add,
+        name="secondment_activity_add",
+    ),
+    path(
+        "secondments/<int:pk>/evaluate/",
+        secondments.secondment_evaluate,
+        name="secondment_evaluate",
+    ),
+    path(
+        "secondments/<int:pk>/sign-off/",
+        secondments.secondment_sign_off,
+        name="secondment_sign_off",
+    ),
 ]
