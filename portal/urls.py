@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import home, secondments, trainees
+from .views import home, pairings, secondments, trainees
 
 app_name = "portal"
 
@@ -28,4 +28,10 @@ urlpatterns = [
         secondments.secondment_sign_off,
         name="secondment_sign_off",
     ),
+    # firm pairings and progress reports
+    path("pairings/", pairings.pairing_list, name="pairings"),
+    path("pairings/<int:pk>/", pairings.pairing_detail, name="pairing_detail"),
+    path("pairings/<int:pk>/reports/new/", pairings.report_new, name="report_new"),
+    path("reports/<int:pk>/edit/", pairings.report_edit, name="report_edit"),
+    path("reports/<int:pk>/submit/", pairings.report_submit, name="report_submit"),
 ]
