@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import home, pairings, secondments, trainees
+from .views import branches, home, pairings, secondments, trainees
 
 app_name = "portal"
 
@@ -34,4 +34,24 @@ urlpatterns = [
     path("pairings/<int:pk>/reports/new/", pairings.report_new, name="report_new"),
     path("reports/<int:pk>/edit/", pairings.report_edit, name="report_edit"),
     path("reports/<int:pk>/submit/", pairings.report_submit, name="report_submit"),
+    # branch offices
+    path("branches/", branches.branch_list, name="branches"),
+    path("branches/<int:pk>/", branches.branch_detail, name="branch_detail"),
+    path("branches/<int:pk>/postings/add/", branches.posting_add, name="posting_add"),
+    path(
+        "branches/<int:pk>/postings/<int:posting_pk>/end/",
+        branches.posting_end,
+        name="posting_end",
+    ),
+    path(
+        "branches/<int:pk>/services/add/",
+        branches.service_record_add,
+        name="service_record_add",
+    ),
+    path("branches/<int:pk>/visits/add/", branches.care_visit_add, name="care_visit_add"),
+    path(
+        "branches/<int:pk>/contracts/add/",
+        branches.support_contract_add,
+        name="support_contract_add",
+    ),
 ]
