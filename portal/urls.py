@@ -1,11 +1,23 @@
 from django.urls import path
 
-from .views import branches, home, pairings, secondments, trainees
+from .views import branches, home, notifications, pairings, secondments, trainees
 
 app_name = "portal"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    # notifications inbox
+    path("notifications/", notifications.notifications, name="notifications"),
+    path(
+        "notifications/<int:pk>/read/",
+        notifications.mark_read,
+        name="notification_read",
+    ),
+    path(
+        "notifications/read-all/",
+        notifications.mark_all_read,
+        name="notifications_read_all",
+    ),
     # trainees and secondments
     path("trainees/", trainees.trainee_list, name="trainees"),
     path("trainees/nominate/", trainees.trainee_nominate, name="trainee_nominate"),
