@@ -64,20 +64,6 @@ class HomeWork:
     unread: Section
     dashboard: Dashboard
 
-    @property
-    def nothing_to_do(self) -> bool:
-        return not any(
-            s.total
-            for s in (
-                self.reports_due,
-                self.reports_overdue,
-                self.reports_returned,
-                self.secondments_starting,
-                self.secondments_ending,
-                self.evaluations_missing,
-            )
-        ) and not (self.dashboard.branches_with_gap)
-
 
 def inbox(user: Any) -> QuerySet:
     """The user's own in-app notifications, unread first, newest first (the index
