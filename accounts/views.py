@@ -18,6 +18,8 @@ from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .policy import Role, role_of
+
 
 class LoginView(auth_views.LoginView):
     """Password sign-in (django-axes counts failures through the auth backend)."""
@@ -32,8 +34,11 @@ class LogoutView(auth_views.LogoutView):
 
 @login_required
 def after_login(request: HttpRequest) -> HttpResponse:
-    """Staff go to the back office, everyone else to the portal."""
-    return redirect("admin:index" if request.user.is_staff else "portal:home")
+    """Bar associations go to the portal (their daily tool, even when also made staff);
+    other staff to the back office; everyone else to the portal."""
+    if role_of(request.user) == Role.BAR_ASSOCIATION or not request.user.is_staff:
+        return redirect("portal:home")
+    return redirect("admin:index")
 
 
 class TokenForm(forms.Form):

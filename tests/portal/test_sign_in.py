@@ -167,3 +167,13 @@ def test_password_reset_link_with_a_forged_token_is_refused(client, users):
     assert response.status_code == 200
     assert response.context["validlink"] is False
     assert "<form" not in response.content.decode().split("<main", 1)[1]
+
+
+def test_a_bar_association_user_made_staff_still_lands_in_the_portal(client, users):
+    user = users["hunan_bar"]
+    user.is_staff = True
+    user.save(update_fields=["is_staff"])
+    client.force_login(user)
+    assert client.get("/accounts/after-login/")["Location"] == "/portal/"
+    client.force_login(users["hunan_dept"])
+    assert client.get("/accounts/after-login/")["Location"] == "/admin/"
