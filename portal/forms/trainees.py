@@ -29,7 +29,7 @@ class NominateTraineeForm(forms.Form):
         label=_("Cohort year"), validators=[MinValueValidator(2023), MaxValueValidator(2100)]
     )
     selection_date = forms.DateField(
-        label=_("Selection date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Selection date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     practice_track = forms.ChoiceField(label=_("Practice track"), choices=PracticeArea.choices)
     plan_goals = forms.CharField(

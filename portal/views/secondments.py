@@ -95,7 +95,8 @@ def secondment_calendar(request: HttpRequest) -> HttpResponse:
         queryset=_secondments(request).filter(start_date__lte=last, end_date__gte=first),
         request=request,
     )
-    rows = filterset.qs if filterset.is_valid() else filterset.queryset.none()
+    valid = not filterset.is_bound or filterset.is_valid()
+    rows = filterset.qs if valid else filterset.queryset.none()
     rows = search(rows, request.GET.get("q", ""), SEARCH_FIELDS)
     page = Paginator(rows.order_by("start_date", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
     bars = []

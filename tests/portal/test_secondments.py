@@ -11,6 +11,7 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -151,6 +152,17 @@ def test_calendar_filters_and_searches_like_the_list(users):
 
     assert shown(status="active") == ["张三"]
     assert shown(q="ls") == ["李四"]
+
+
+def test_calendar_without_parameters_shows_this_month(users):
+    running = hunan_secondment(start_date=dt.date(2026, 4, 10))
+
+    with time_machine.travel(dt.datetime(2026, 5, 3, 10, tzinfo=dt.UTC)):
+        response = client_for(users["hunan_bar"]).get(CALENDAR)
+
+    assert response.context["first"] == dt.date(2026, 5, 1)
+    assert [b["secondment"] for b in response.context["bars"]] == [running]
+    assert response.context["today_x"] == 2
 
 
 def test_calendar_with_a_wrong_month_shows_this_month_and_says_so(users):

@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from lawyers.models import ExperienceGroup, Trainee, TraineeStatus
 from tests.factories import (
@@ -191,6 +192,8 @@ def test_get_shows_the_form_and_changes_nothing(users):
     assert '<label for="id_licence_no">' in page
     # the province is the user's own; the lawyer is typed in, not picked from a table
     assert list(response.context["form"].fields["home_province"].queryset) == [province("54")]
+    # <input type="date"> needs ISO dates, whatever the locale's date format
+    assert f'name="selection_date" value="{timezone.localdate():%Y-%m-%d}"' in page
     assert Trainee.objects.count() == 0
 
 
