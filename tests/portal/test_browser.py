@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
@@ -30,7 +31,7 @@ from branches.models import Posting, PostingKind
 from lawyers.models import TRAINEE_MAX_AGE, PracticeArea, Trainee
 from pairing.models import ReportStatus
 from tests.factories import LawFirmFactory, LawyerFactory, province
-from tests.portal.conftest import PASSWORD
+from tests.portal.conftest import PASSWORD, portal_patterns
 
 pytestmark = pytest.mark.browser
 
@@ -373,4 +374,30 @@ def test_a_posting_that_closes_a_staffing_gap_removes_it_from_home(visit, provin
     posting = Posting.objects.get(branch=branch, lawyer=lawyer)
     assert posting.checklist_complete
     assert Posting.objects.filter(branch=branch).count() == before + 1
+    visit.recorder.assert_clean()
+
+
+# --- every portal page ------------------------------------------------------------------------
+
+
+def test_every_portal_page_stays_on_this_server_and_labels_its_inputs(visit, province_world, users):
+    world = province_world("湖南", rows=3)
+    probe = Client()
+    probe.force_login(users["hunan_bar"])
+    urls = [reverse(p.name, kwargs=world.kwargs_for(p)) for p in portal_patterns()]
+    pages = [url for url in urls if probe.get(url).status_code != 405]  # not POST-only
+    assert len(pages) >= 15, pages
+    page = visit.new_page()
+
+    sign_in(page, "hunan_bar")
+    seen = []
+    for url in pages:
+        response = page.goto(url)
+        assert response is not None, url
+        assert response.ok, f"{url}: {response.status}"
+        page.wait_for_load_state("networkidle")
+        check_page(page)
+        seen.append(urlsplit(page.url).path)
+
+    assert len(seen) == len(pages)
     visit.recorder.assert_clean()
