@@ -185,6 +185,8 @@ def check_page(page: Any) -> None:
     """What every portal page owes its users, at this width."""
     assert page.get_attribute("html", "lang") == "zh-Hans", page.url
     assert page.evaluate(UNLABELLED) == [], f"inputs without a label on {page.url}"
+    # laid out at the device's width (a phone without the viewport meta lays out at 980 px)
+    assert page.evaluate("() => window.innerWidth") == page.viewport_size["width"], page.url
     assert page.evaluate(TOO_WIDE) <= 1, f"{page.url} is wider than the screen"
 
 
