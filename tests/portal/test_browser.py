@@ -403,3 +403,56 @@ def test_every_portal_page_stays_on_this_server_and_labels_its_inputs(visit, pro
 
     assert len(seen) == len(pages)
     visit.recorder.assert_clean()
+
+
+# --- partial updates (htmx) under the CSP ---------------------------------------------------
+
+
+def test_htmx_forms_swap_their_section_in_place_under_the_csp(visit, province_world):
+    """A training activity outside the secondment's dates: the error beside the date, in
+    place; then a valid one recorded; a notification marked read — each without reloading
+    the page (htmx swaps), and no CSP violation from the swaps."""
+    world = province_world("湖南", rows=1)
+    secondment = world.main_secondment
+    detail_url = reverse("portal:secondment_detail", args=[secondment.pk])
+    before = secondment.activities.count()
+    page = visit.new_page()
+
+    sign_in(page, "hunan_bar")
+    page.goto(detail_url)
+    check_page(page)
+    page.evaluate("() => { window.notReloaded = true; }")
+    form = "#activities form"
+    page.select_option(f"{form} [name=kind]", "lecture")
+    page.fill(f"{form} [name=held_on]", (secondment.end_date + dt.timedelta(days=1)).isoformat())
+    page.fill(f"{form} [name=hours]", "3")
+    page.fill(f"{form} [name=title]", "法律援助实务讲座")
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        page.click(f"{form} button[type=submit]")
+    row = page.locator("#activities .form-row", has=page.locator("[name=held_on]"))
+    row.locator(".errorlist").wait_for()
+    assert zh("Date: must fall within the secondment.") in row.inner_text()
+    assert page.input_value(f"{form} [name=title]") == "法律援助实务讲座"  # kept
+    assert secondment.activities.count() == before
+
+    page.fill(f"{form} [name=held_on]", secondment.start_date.isoformat())
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        page.click(f"{form} button[type=submit]")
+    page.locator("#activities [role=status]").wait_for()
+    assert "法律援助实务讲座" in page.inner_text("#activities table")
+    assert secondment.activities.count() == before + 1
+    assert page.evaluate("() => window.notReloaded") is True
+    check_page(page)
+
+    notification = world.main_notification
+    page.click('nav.portal-nav a[href="/portal/notifications/"]')
+    wait_for_path(page, "/portal/notifications/")
+    check_page(page)
+    page.evaluate("() => { window.notReloaded = true; }")
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        page.click(f"#notification-{notification.pk} button[type=submit]")
+    page.locator(f"#notification-{notification.pk} .badge.ok").wait_for()
+    assert page.evaluate("() => window.notReloaded") is True
+    notification.refresh_from_db()
+    assert notification.read_at is not None
+    visit.recorder.assert_clean()
