@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.views.decorators.http import require_GET
 
 from accounts.policy import role_of
 
@@ -92,6 +93,7 @@ def _link(rows: Iterable[Any], url: Any) -> None:
 
 
 @login_required
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     work = home_work(user=request.user, today=timezone.localdate())
     for section in (work.reports_due, work.reports_overdue, work.reports_returned):

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.policy import Action
 from reminders.filters import NotificationFilterSet
@@ -53,6 +53,7 @@ def _with_links(rows: list[Notification], user: object) -> list[Notification]:
 
 
 @login_required
+@require_GET
 def notifications(request: HttpRequest) -> HttpResponse:
     """The inbox (portal.views.base.list_page's steps, plus each row's link to its record)."""
     queryset = inbox(request.user)
