@@ -300,9 +300,7 @@ def add_notifications(regions, n):
         organisation__kind=Role.JUSTICE_DEPARTMENT, organisation__province=regions["43"]
     )
     Notification.objects.bulk_create(
-        Notification(
-            recipient=user, rule_kind="report_due", object_id=str(i), subject=f"提醒{i}"
-        )
+        Notification(recipient=user, rule_kind="report_due", object_id=str(i), subject=f"提醒{i}")
         for i in (next(_seq) for _ in range(n))
     )
 
