@@ -456,3 +456,37 @@ def test_htmx_forms_swap_their_section_in_place_under_the_csp(visit, province_wo
     notification.refresh_from_db()
     assert notification.read_at is not None
     visit.recorder.assert_clean()
+
+
+# --- keyboard only ----------------------------------------------------------------------------
+
+
+def test_a_clerk_signs_in_and_reaches_every_section_with_the_keyboard_alone(visit, province_world):
+    province_world("湖南", rows=2)
+    page = visit.new_page()
+    page.goto("/portal/")
+    # Tab from the top of the sign-in page to the user name, type, Tab, type, Enter
+    page.keyboard.press("Tab")
+    for _ in range(20):
+        if page.evaluate("() => document.activeElement && document.activeElement.id") == (
+            "id_username"
+        ):
+            break
+        page.keyboard.press("Tab")
+    page.keyboard.type("hunan_bar")
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.id") == "id_password"
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    wait_for_path(page, "/portal/")
+    # every section of the navigation receives the focus on the way down the page
+    wanted = set(page.eval_on_selector_all(".portal-nav a", "els => els.map(e => e.pathname)"))
+    assert len(wanted) >= 6
+    focused = set()
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        focused.add(page.evaluate("() => document.activeElement.pathname || ''"))
+        if wanted <= focused:
+            break
+    assert wanted <= focused
+    visit.recorder.assert_clean()
