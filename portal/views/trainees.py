@@ -3,6 +3,8 @@ and nominating a young lawyer (the eligibility rules are nominate_trainee's)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Sum
@@ -37,6 +39,16 @@ class PortalTraineeFilterSet(PortalFilters, TraineeFilterSet):
     }
 
 
+def may_nominate(user: Any) -> bool:
+    """Only a recipient (western) province's organisations nominate young lawyers (the
+    ministry for any); a helper province's bar association sees no Nominate button."""
+    if not allows(user, Trainee, Action.ADD):
+        return False
+    organisation = getattr(user, "organisation", None)
+    province = getattr(organisation, "province", None)
+    return province is None or province.is_recipient
+
+
 @require_GET
 def trainee_list(request: HttpRequest) -> HttpResponse:
     trainees = scoped(Trainee, request.user).select_related("lawyer", "home_province")
@@ -50,7 +62,7 @@ def trainee_list(request: HttpRequest) -> HttpResponse:
         export_name="trainees",
         context={
             "section": "trainees",
-            "can_nominate": allows(request.user, Trainee, Action.ADD),
+            "can_nominate": may_nominate(request.user),
         },
     )
 

@@ -391,3 +391,10 @@ def test_detail_queries_do_not_grow_with_secondments(users):
 
     assert len(client.get(url).context["secondments"]) == 20
     assert large == small
+
+
+def test_a_helper_provinces_bar_association_is_not_offered_nominating(client, users):
+    client.force_login(users["hunan_bar"])  # 湖南 helps; it does not nominate
+    assert client.get(reverse("portal:trainees")).context["can_nominate"] is False
+    client.force_login(users["xizang_bar"])  # 西藏 is a recipient province
+    assert client.get(reverse("portal:trainees")).context["can_nominate"] is True
