@@ -201,7 +201,10 @@ class ScopedModelViewSet(
             personal &= set(fields)
         if not personal or not self.may_see_personal_data() or response.status_code != 200:
             return
-        rows = response.data.get("results", []) if many else [response.data]
+        data = response.data
+        # a page ({"results": [...]}), without pagination the list itself, or one record
+        page = data if isinstance(data, list) else data.get("results", [])
+        rows = page if many else [data]
         if not rows:
             return
         record_personal_data_access(

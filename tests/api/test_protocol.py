@@ -364,3 +364,21 @@ def test_an_empty_sync_from_the_first_day_of_the_calendar_gives_a_cursor(keys):
     LawFirmFactory(province=Province.objects.get(code="43"))
     later = client.get(FIRMS, {"cursor": response.json()["next_cursor"]})
     assert len(later.json()["results"]) == 1
+
+
+# --- PIPL ---------------------------------------------------------------------------------------------
+def test_unmasked_personal_data_read_through_the_api_is_logged(keys, regions):
+    from accounts.models import PersonalDataAccess
+    from tests.factories import LawyerFactory
+
+    lawyer = LawyerFactory(firm=LawFirmFactory(province=regions["43"]), phone="13812345678")
+    masked = KeyClient(keys["hunan_dept:r"]).get(f"/api/v1/lawyers/{lawyer.pk}/")
+    assert masked.json()["phone"] != "13812345678"
+    assert not PersonalDataAccess.objects.exists()  # nothing personal was shown
+
+    plain = KeyClient(keys["hunan_dept:rwp"]).get("/api/v1/lawyers/")
+    assert plain.json()["results"][0]["phone"] == "13812345678"
+    entry = PersonalDataAccess.objects.get()
+    assert entry.model_label == "lawyers.Lawyer"
+    assert entry.object_ids == [str(lawyer.pk)]
+    assert entry.request_id == plain["X-Request-ID"]
