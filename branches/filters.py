@@ -8,26 +8,12 @@ helping province), each with an `__in` form taking comma-separated codes.
 from __future__ import annotations
 
 import django_filters
-from django import forms
 from django.db.models import Q, QuerySet
 
-from core.filters import BaseFilterSet
+from core.filters import BaseFilterSet, YearFilter
 from regions.models import Region
 
 from .models import BranchOffice, CareVisit, Posting, ServiceRecord, SupportContract
-
-
-class YearFilter(django_filters.NumberFilter):
-    """A calendar year of a date field: a whole number from 1 to 9999 (a date's range;
-    year 0 would be an error of the database, not the caller's 400)."""
-
-    field_class = forms.IntegerField
-
-    def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("lookup_expr", "year")
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", 9999)
-        super().__init__(*args, **kwargs)
 
 
 def _place_filters(prefix: str) -> dict[str, django_filters.Filter]:
@@ -81,7 +67,7 @@ class BranchOfficeFilterSet(BranchPlaceFilterSet):
     parent_firm = django_filters.CharFilter(
         field_name="parent_firm__credit_code", label="parent firm credit code"
     )
-    year = YearFilter(field_name="established_on", label="year established")
+    year = YearFilter(field_name="established_on__year", label="year established")
 
     class Meta:
         model = BranchOffice
@@ -102,7 +88,7 @@ class PostingFilterSet(BranchRecordFilterSet):
     lawyer_province = django_filters.CharFilter(
         field_name="lawyer__province__code", label="province code of the lawyer's registration"
     )
-    year = YearFilter(field_name="start_date", label="start year")
+    year = YearFilter(field_name="start_date__year", label="start year")
     open = django_filters.BooleanFilter(
         field_name="end_date", lookup_expr="isnull", label="no end date"
     )
@@ -135,7 +121,7 @@ class ServiceRecordFilterSet(BranchRecordFilterSet):
     lawyer = django_filters.CharFilter(
         field_name="lawyer__current_licence_no", label="lawyer's licence number"
     )
-    year = YearFilter(field_name="served_on", label="year")
+    year = YearFilter(field_name="served_on__year", label="year")
 
     class Meta:
         model = ServiceRecord
@@ -148,7 +134,7 @@ class ServiceRecordFilterSet(BranchRecordFilterSet):
 
 
 class SupportContractFilterSet(BranchRecordFilterSet):
-    year = YearFilter(field_name="start_date", label="start year")
+    year = YearFilter(field_name="start_date__year", label="start year")
     active_on = django_filters.DateFilter(
         method="filter_active_on", label="in force on this day (start ≤ day ≤ end)"
     )
@@ -170,7 +156,7 @@ class SupportContractFilterSet(BranchRecordFilterSet):
 
 
 class CareVisitFilterSet(BranchRecordFilterSet):
-    year = YearFilter(field_name="visited_on", label="year")
+    year = YearFilter(field_name="visited_on__year", label="year")
 
     class Meta:
         model = CareVisit
