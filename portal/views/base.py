@@ -12,9 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from accounts.imports.exporting import export_rows, render_file
+from accounts.imports.exporting import export_rows, record_export, render_file
 from accounts.policy import Action
-from accounts.services import record_personal_data_access
 
 PAGE_SIZE = 25
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -96,15 +95,13 @@ def export(
         user=request.user, resource_class=resource_class, queryset=rows
     )
     content = render_file(headers, data, file_format="xlsx", resource_class=resource_class)
-    if resource_class.personal_fields and not masked:
-        record_personal_data_access(
-            user=request.user,
-            kind="export",
-            model=rows.model,
-            description=_("portal export: %(filters)s")
-            % {"filters": request.GET.urlencode()[:400]},
-            count=len(data),
-        )
+    record_export(
+        user=request.user,
+        resource_class=resource_class,
+        count=len(data),
+        masked=masked,
+        description=_("portal export: %(filters)s") % {"filters": request.GET.urlencode()[:400]},
+    )
     response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     return response
