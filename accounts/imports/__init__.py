@@ -12,9 +12,10 @@ Every import goes through the same steps, whatever the model:
 4. everything runs in one transaction: if any row is bad, nothing is saved and the report
    lists every bad row (row number as the spreadsheet shows it, column header, reason).
 
-Rows are written with `bulk_create`/`bulk_update` (1,000 per batch). Bulk writes skip
-`save()`, so derived columns are set by the resource (`prepare_instance`) and `updated_at`
-by the engine; pghistory's triggers audit every row.
+New rows are written with COPY (`core.bulk.bulk_insert`, 1,000 per batch; `bulk_create`
+on SQLite), changed rows with `bulk_update`. Bulk writes skip `save()`, so derived columns
+are set by the resource (`prepare_instance`) and `updated_at` by the engine; pghistory's
+triggers audit every row.
 """
 
 from .exporting import (
