@@ -254,3 +254,58 @@ def test_a_partner_cannot_import_firms(users):
 
 def test_table_helper_reads_what_it_wrote(db):
     assert table(HEADERS, firm_rows(1)).headers == HEADERS
+
+
+def test_imported_rows_are_audited_with_the_importer_and_written_by_copy(users):
+    """Imports write new rows with COPY (core.bulk): each row still gets its audit event,
+    carrying the importer and the import marker."""
+    from django.apps import apps
+
+    importer = users["hunan_dept"]
+    outcome = do_import(importer, xlsx(HEADERS, firm_rows(1001, start=500)))  # two batches
+
+    assert outcome.created == 1001
+    firms = LawFirm.objects.filter(credit_code__startswith="31430000")
+    assert firms.count() == 1001
+    events = apps.get_model("firms", "LawFirmEvent").objects.filter(
+        pgh_label="insert", pgh_obj_id__in=firms.values("pk")
+    )
+    assert events.count() == 1001
+    contexts = {e.pgh_context.metadata["user"] for e in events.select_related("pgh_context")}
+    assert contexts == {importer.pk}
+    assert events.first().pgh_context.metadata.get("import_file") is True
+    sample = firms.get(credit_code=credit_code("430000", 1500))
+    assert sample.name == "湖南测试律师事务所1500"
+    assert sample.name_pinyin.startswith("hunanceshi")
+    assert sample.created_at is not None
+    assert sample.updated_at == sample.created_at
+
+
+def test_a_required_column_missing_from_the_file_is_reported_on_every_row(users):
+    """Validation leaves out only fields that hold their model default; a required field
+    without a default (the province) is still checked when its column is absent."""
+    headers = ["统一社会信用代码", "名称"]
+    rows = [[credit_code("430000", 800 + i), f"缺省份律师事务所{i}"] for i in range(3)]
+
+    outcome = do_import(users["ministry"], xlsx(headers, rows))
+
+    assert outcome.created == 0
+    assert [(e["row"], e["column"]) for e in outcome.errors] == [
+        (2, "省份"),
+        (3, "省份"),
+        (4, "省份"),
+    ]
+    assert not LawFirm.objects.filter(name__startswith="缺省份").exists()
+
+
+def test_new_instances_get_fresh_callable_defaults(db):
+    from lawyers.resources import LawyerResource
+
+    resource = LawyerResource()
+    first, second = resource.init_instance(), resource.init_instance()
+    assert first.practice_areas == []
+    assert second.practice_areas == []
+    first.practice_areas.append("刑事")
+    assert second.practice_areas == []  # not one shared list
+    assert first._state.adding
+    assert first.pk is None
