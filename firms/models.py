@@ -33,12 +33,10 @@ class LawFirm(TimeStampedModel):
     """A law firm (律师事务所), identified by its unified social credit code."""
 
     name = models.CharField(_("name"), max_length=128)
-    name_pinyin = models.CharField(
-        _("name (pinyin)"), max_length=512, editable=False, db_index=True
-    )
-    name_initials = models.CharField(
-        _("name (initials)"), max_length=128, editable=False, db_index=True
-    )
+    # searched by prefix only (startswith): one varchar_pattern_ops index each (Meta), not
+    # db_index's pair of a plain and a pattern index — every index costs each import
+    name_pinyin = models.CharField(_("name (pinyin)"), max_length=512, editable=False)
+    name_initials = models.CharField(_("name (initials)"), max_length=128, editable=False)
     credit_code = models.CharField(
         _("unified social credit code"),
         max_length=18,
@@ -54,6 +52,7 @@ class LawFirm(TimeStampedModel):
         verbose_name=_("province"),
         on_delete=models.PROTECT,
         related_name="firms",
+        db_index=False,  # lawfirm_province_name_idx (province, name) leads with it
     )
     county = models.ForeignKey(
         "regions.County",
@@ -96,6 +95,14 @@ class LawFirm(TimeStampedModel):
         indexes = [
             models.Index(fields=["province", "name"], name="lawfirm_province_name_idx"),
             models.Index(fields=["updated_at", "id"], name="lawfirm_sync_idx"),
+            models.Index(
+                fields=["name_pinyin"], name="lawfirm_pinyin_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(
+                fields=["name_initials"],
+                name="lawfirm_initials_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
         ]
         constraints = [
             models.CheckConstraint(
