@@ -131,11 +131,11 @@ def enqueue(ids: Sequence[int]) -> int:
 def _mark_enqueued(ids: list[int]) -> None:
     now = timezone.now()
     try:
-        # a row whose retry is scheduled (enqueued_at in the future) keeps that time
+        # a row whose retry is scheduled (enqueued_at in the future) keeps that time; any
+        # other handed-over row is marked, whatever its state: the worker may already have
+        # claimed and sent it before this update runs
         Notification.objects.filter(
-            Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now),
-            pk__in=ids,
-            state=DeliveryState.PENDING,
+            Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=now), pk__in=ids
         ).update(enqueued_at=now)
     except DatabaseError:
         # The tasks are on their way; without the mark the outbox flush enqueues them a

@@ -607,3 +607,20 @@ def test_a_provincial_department_cannot_resend_another_provinces_notifications(u
 
     tibetan.refresh_from_db()
     assert tibetan.state == DeliveryState.FAILED
+
+
+@pytest.mark.django_db
+def test_a_row_the_worker_sent_before_the_mark_is_still_marked_enqueued():
+    """Regression (seen under two pytest-xdist workers): the worker claimed and sent the
+    notification before enqueue() marked it, and the mark skipped it for not being pending."""
+    sent = email_notification(state=DeliveryState.SENT, sent_at=timezone.now())
+    future = timezone.now() + dt.timedelta(minutes=5)
+    retry = email_notification(enqueued_at=future)  # a scheduled retry keeps its time
+
+    delivery._mark_enqueued([sent.pk, retry.pk])
+
+    sent.refresh_from_db()
+    retry.refresh_from_db()
+    assert sent.enqueued_at is not None
+    assert sent.state == DeliveryState.SENT
+    assert retry.enqueued_at == future
