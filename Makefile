@@ -38,6 +38,9 @@ check: venv
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py check
 	DJANGO_SETTINGS_MODULE=config.settings.test $(PY) manage.py makemigrations --check --dry-run
 
+# Two pytest-xdist workers (the machine has two cores): each has its own test database,
+# Redis database (settings.test) and Celery queue. PYTEST_ARGS="-n 0" runs in one process.
+PYTEST_ARGS ?= -n 2
 pytest: venv
 	$(PY) -m pytest $(PYTEST_ARGS)
 

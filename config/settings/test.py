@@ -7,8 +7,12 @@ from .base import env
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-# A Redis database of its own so tests never touch a developer's data.
-REDIS_URL = env("TEST_REDIS_URL", default="redis://127.0.0.1:6379/15")
+# A Redis database of its own so tests never touch a developer's data; each pytest-xdist
+# worker (gw0, gw1, …) one more of its own, counting down from 15, since tests clear the
+# cache (FLUSHDB) and count throttled requests in it.
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+_REDIS_DB = 15 - int(_XDIST_WORKER.removeprefix("gw") or 0) % 8
+REDIS_URL = env("TEST_REDIS_URL", default=f"redis://127.0.0.1:6379/{_REDIS_DB}")
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
 }
