@@ -10,6 +10,7 @@ from typing import Any
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import models
+from django.db.models import DEFERRED
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields as ie_fields
@@ -238,7 +239,13 @@ class SpreadsheetResource(resources.ModelResource):
         defaults = getattr(self, "_init_defaults", None)
         if defaults is None:
             defaults = self._init_defaults = [
-                (f.default if f.has_default() and callable(f.default) else None, f.get_default())
+                # a generated column is left unset, as Model() leaves it (DEFERRED)
+                (None, DEFERRED)
+                if getattr(f, "generated", False)
+                else (
+                    f.default if f.has_default() and callable(f.default) else None,
+                    f.get_default(),
+                )
                 for f in self._meta.model._meta.concrete_fields
             ]
         return self._meta.model(*[make() if make else value for make, value in defaults])

@@ -309,3 +309,16 @@ def test_new_instances_get_fresh_callable_defaults(db):
     assert second.practice_areas == []  # not one shared list
     assert first._state.adding
     assert first.pk is None
+
+
+def test_new_instances_are_built_like_model_init(db):
+    """The positional construction gives what Model() gives, generated columns unset."""
+    from branches.models import Posting
+    from branches.resources import PostingResource
+
+    built, reference = PostingResource().init_instance(), Posting()
+    assert built.get_deferred_fields() == reference.get_deferred_fields() == {"checklist_complete"}
+    fields = Posting._meta.concrete_fields
+    assert [getattr(built, f.attname, None) for f in fields if not f.generated] == [
+        getattr(reference, f.attname, None) for f in fields if not f.generated
+    ]
