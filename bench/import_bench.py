@@ -8,8 +8,9 @@ and the scope check per row), as a ministry user and as a provincial department 
 Prints rows/s for a dry run (the preview), the import itself, and a re-import of the same
 file (every row unchanged), medians of BENCH_IMPORT_ROUNDS (3) interleaved rounds, and
 each as a multiple of the floor measured in the same rounds (pinyin of the names plus the
-COPY of the same rows with the audit trigger): the rows/s depend on the machine (the same
-code has measured 2,000 to 5,500 rows/s on VMs of the same kind), the multiple much less.
+COPY of the same rows with the audit trigger): the rows/s follow the machine (the earlier
+engine measured 4,400-5,500 rows/s on one VM of this kind and 2,000-2,500 on another,
+about 2x slower by the floor), the multiple much less.
 Everything runs in a transaction that is rolled back, so the database is left as it was;
 only that every row was created (or found unchanged) is asserted.
 """
@@ -187,7 +188,8 @@ def main() -> None:
         median = statistics.median(values)
         print(
             f"  {label:>16} {step:>9}: {n / median:>7,.0f} rows/s ({median:.2f} s, "
-            f"{median / bare:.1f}x pinyin+COPY alone; {queries[(label, step)]} queries)"
+            f"{median / bare:.1f}x pinyin+COPY alone; {queries[(label, step)]} queries,"
+            " COPY statements not counted)"
         )
 
 
