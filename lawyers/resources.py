@@ -22,6 +22,7 @@ from accounts.imports import (
     TextWidget,
     column,
 )
+from core.bulk import bulk_insert
 from firms.resources import LawFirmWidget
 from regions.resources import ProvinceWidget
 
@@ -173,9 +174,7 @@ class LawyerResource(SpreadsheetResource):
         return licence
 
     def after_bulk_create(self, instances: list[Lawyer]) -> None:
-        LawyerLicence.objects.bulk_create(
-            [self.new_licence(lawyer) for lawyer in instances], batch_size=1000
-        )
+        bulk_insert(LawyerLicence, [self.new_licence(lawyer) for lawyer in instances])
 
     def export_queryset(self, queryset: Any) -> Any:
         from django.db.models import OuterRef, Subquery
