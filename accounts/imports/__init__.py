@@ -13,9 +13,11 @@ Every import goes through the same steps, whatever the model:
    lists every bad row (row number as the spreadsheet shows it, column header, reason).
 
 New rows are written with COPY (`core.bulk.bulk_insert`, 1,000 per batch; `bulk_create`
-on SQLite), changed rows with `bulk_update`. Bulk writes skip `save()`, so derived columns
-are set by the resource (`prepare_instance`) and `updated_at` by the engine; pghistory's
-triggers audit every row.
+on SQLite), changed rows with `bulk_update`. On PostgreSQL a second thread stores each COPY
+batch, in a savepoint of its own and with its foreign keys checked, while the next batch is
+validated (`core.bulk.CopyPipeline`); a batch the database refuses is reported and the
+import saves nothing. Bulk writes skip `save()`, so derived columns are set by the resource
+(`prepare_instance`) and `updated_at` by the engine; pghistory's triggers audit every row.
 """
 
 from .exporting import (

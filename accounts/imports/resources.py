@@ -3,14 +3,24 @@ bulk writes, re-import without changes)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
 import tablib
-from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
-from django.db import models
-from django.db.models import DEFERRED
+from django.core.exceptions import (
+    NON_FIELD_ERRORS,
+    ImproperlyConfigured,
+    PermissionDenied,
+    ValidationError,
+)
+from django.db import connections, models, router, transaction
+from django.db.models import NOT_PROVIDED
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields as ie_fields
@@ -18,7 +28,7 @@ from import_export import resources
 from import_export import widgets as ie_widgets
 from import_export.instance_loaders import BaseInstanceLoader
 
-from core.bulk import bulk_insert
+from core.bulk import CopyPipeline, bulk_insert
 from core.models import ImportMode
 
 from ..policy import ALL, Action
@@ -47,6 +57,38 @@ def _key_part(value: Any) -> str:
     return normalise_key(value)
 
 
+EMPTY_VALUES = ie_fields.Field.empty_values  # [None, ""]
+
+
+def _plain_foreign_key(field: models.Field | None) -> bool:
+    """A one-column ForeignKey (not one-to-one: that also sets the reverse side)."""
+    return (
+        isinstance(field, models.ForeignKey)
+        and not isinstance(field, models.OneToOneField)
+        and len(field.foreign_related_fields) == 1
+    )
+
+
+def _set_foreign_key(instance: models.Model, field: models.ForeignKey, value: Any) -> None:
+    """`instance.<fk> = value` for what a NaturalKeyWidget found: a related instance loaded
+    from the same database. Written as `ForwardManyToOneDescriptor.__set__` writes it for
+    a plain ForeignKey (the instance's database, the id, the cache), without re-checking
+    what such a value always passes; anything else (None, another type or database) goes
+    through the descriptor."""
+    if (
+        value is None
+        or router.routers  # a router may refuse the relation: let the descriptor ask
+        or type(value) is not field.remote_field.model
+        or value._state.db != (instance._state.db or value._state.db)
+    ):
+        setattr(instance, field.name, value)
+        return
+    if instance._state.db is None:
+        instance._state.db = value._state.db
+    instance.__dict__[field.attname] = getattr(value, field.target_field.attname)
+    field.set_cached_value(instance, value)
+
+
 class SpreadsheetResource(resources.ModelResource):
     """Base of every spreadsheet resource. Subclasses declare their columns with
     `column(...)`, `import_id_fields = [<natural key field>]` and `fields` in Meta, and may
@@ -66,6 +108,10 @@ class SpreadsheetResource(resources.ModelResource):
     derived_fields: tuple[str, ...] = ()
     #: select_related for loading existing rows and exporting
     related: tuple[str, ...] = ()
+    #: new rows' COPY batches stored by a second thread while the next batch is validated
+    #: (core.bulk.CopyPipeline; PostgreSQL, in the caller's transaction). The benchmark
+    #: turns it off to measure what it gains.
+    pipelined = True
 
     class Meta:
         use_bulk = True
@@ -95,7 +141,10 @@ class SpreadsheetResource(resources.ModelResource):
     # --- natural keys ------------------------------------------------------------------
     @property
     def key_fields(self) -> list[ie_fields.Field]:
-        return [self.fields[name] for name in self.get_import_id_fields()]
+        fields = self.__dict__.get("_key_fields")
+        if fields is None:
+            fields = self._key_fields = [self.fields[n] for n in self.get_import_id_fields()]
+        return fields
 
     @property
     def key_field(self) -> ie_fields.Field:
@@ -115,10 +164,15 @@ class SpreadsheetResource(resources.ModelResource):
     def _key_of_row(self, row: dict[str, Any]) -> str:
         parts = []
         for f in self.key_fields:
-            try:
-                value = f.clean(row)
-            except (ValueError, KeyError):
+            # f.clean(row) without its layers: the widget's clean, then the default
+            if f.column_name not in row:
                 return ""
+            try:
+                value = f.widget.clean(row[f.column_name], row=row)
+            except ValueError:
+                return ""
+            if f.default is not NOT_PROVIDED and value in EMPTY_VALUES:
+                value = f.default() if callable(f.default) else f.default
             parts.append(_key_part(value))
         if all(p == "" for p in parts):
             return ""
@@ -233,48 +287,107 @@ class SpreadsheetResource(resources.ModelResource):
                 f.widget.prime(values, self.user)
 
     def init_instance(self, row: Any = None) -> models.Model:
-        """A new instance with the model's defaults, built positionally (Django's fast
-        path: half the time of keyword construction); callable defaults are called for
-        each instance, as Model() does."""
-        defaults = getattr(self, "_init_defaults", None)
-        if defaults is None:
-            defaults = self._init_defaults = [
-                # a generated column is left unset, as Model() leaves it (DEFERRED)
-                (None, DEFERRED)
-                if getattr(f, "generated", False)
-                else (
+        """A new instance with the model's defaults, as `Model()` builds it: its state,
+        then each concrete field's attribute (callable defaults called for each instance,
+        generated columns left unset). Written straight into the instance's `__dict__`,
+        which is what Model.__init__ does through setattr (at about half its cost per row),
+        when nothing can tell the difference: no pre_init/post_init receivers, no __init__
+        of the model's own, no attribute that acts on assignment; otherwise it is Model().
+        tests/imports/test_firm_import.py compares the two for every resource."""
+        model = self._meta.model
+        plan = self.__dict__.get("_init_plan")
+        if plan is None:
+            plan = self._init_plan = [
+                (
+                    f.attname,
                     f.default if f.has_default() and callable(f.default) else None,
                     f.get_default(),
                 )
-                for f in self._meta.model._meta.concrete_fields
+                for f in model._meta.concrete_fields
+                # a generated column is left unset, as Model() leaves it (DEFERRED)
+                if not getattr(f, "generated", False)
             ]
-        return self._meta.model(*[make() if make else value for make, value in defaults])
+        direct = self.__dict__.get("_init_direct")
+        if direct is None:
+            # every attribute a plain one (no descriptor that acts on assignment, other
+            # than the foreign-key id's, which only drops a cache a new instance lacks)
+            direct = self._init_direct = model.__init__ is models.Model.__init__ and all(
+                isinstance(getattr(model, name, None), (DeferredAttribute, type(None)))
+                and (
+                    not hasattr(type(getattr(model, name, None)), "__set__")
+                    or isinstance(getattr(model, name), ForeignKeyDeferredAttribute)
+                )
+                for name, _make, _value in plan
+            )
+        if not direct or pre_init.has_listeners(model) or post_init.has_listeners(model):
+            return model()
+        obj = model.__new__(model)
+        obj._state = ModelState()
+        obj.__dict__.update((name, make() if make else value) for name, make, value in plan)
+        return obj
 
     def import_instance(self, instance: models.Model, row: dict[str, Any], **kwargs: Any) -> None:
         """django-import-export's import_instance for the file's columns, without its
         per-cell layers (import_field → Field.save → Field.clean): the same widget clean,
-        default and error per column."""
+        default and error per column, from a plan made once per import."""
         errors: dict[str, ValidationError] = {}
-        for f in self.get_import_fields():
-            if isinstance(f.widget, ie_widgets.ManyToManyWidget):
-                continue  # saved by save_m2m, as in django-import-export
-            if f.readonly or not f.attribute or f.column_name not in row:
+        for f, column, attribute, clean, default, foreign_key in self._column_plan():
+            if column not in row:
                 continue
-            if "__" in f.attribute:
+            if f is not None:  # a nested attribute ("a__b"): django-import-export's path
                 try:
                     self.import_field(f, instance, row, **kwargs)
                 except ValueError as e:
-                    errors[f.attribute] = ValidationError(str(e), code="invalid")
+                    errors[attribute] = ValidationError(str(e), code="invalid")
                 continue
             try:
-                value = f.clean(row, **kwargs)
+                value = clean(row[column], row=row, **kwargs)
             except ValueError as e:
-                errors[f.attribute] = ValidationError(str(e), code="invalid")
+                errors[attribute] = ValidationError(str(e), code="invalid")
                 continue
-            if value is not None or f.saves_null_values:
-                setattr(instance, f.attribute, value)
+            if default is not NOT_PROVIDED and value in EMPTY_VALUES:  # as Field.clean
+                value = default() if callable(default) else default
+            if foreign_key is not None:
+                _set_foreign_key(instance, foreign_key, value)
+            else:
+                setattr(instance, attribute, value)
         if errors:
             raise ValidationError(errors)
+
+    def _column_plan(self) -> list[tuple[Any, ...]]:
+        """Per file column: (field for the nested path or None, column, attribute, widget
+        clean, default, foreign key written directly or None). Columns that save None
+        (`saves_null_values`, django-import-export's default) are the only kind here:
+        resources declare every column with `column()`."""
+        plan = getattr(self, "_plan", None)
+        if plan is None:
+            plan = []
+            for f in self.get_import_fields():
+                if isinstance(f.widget, ie_widgets.ManyToManyWidget):
+                    continue  # saved by save_m2m, as in django-import-export
+                if f.readonly or not f.attribute:
+                    continue
+                if not f.saves_null_values:  # pragma: no cover - column() never sets it
+                    raise ImproperlyConfigured(f"{f!r}: saves_null_values=False")
+                nested = "__" in f.attribute
+                model_field = None if nested else self._model_field(f.attribute)
+                foreign_key = (
+                    model_field
+                    if isinstance(f.widget, NaturalKeyWidget) and _plain_foreign_key(model_field)
+                    else None
+                )
+                plan.append(
+                    (
+                        f if nested else None,
+                        f.column_name,
+                        f.attribute,
+                        f.widget.clean,
+                        f.default,
+                        foreign_key,
+                    )
+                )
+            self._plan = plan
+        return plan
 
     def spreadsheet_row(self, kwargs: dict[str, Any]) -> int:
         index = int(kwargs.get("row_number") or 0)
@@ -444,6 +557,24 @@ class SpreadsheetResource(resources.ModelResource):
             names.append("updated_at")
         return names
 
+    def import_data(self, dataset: tablib.Dataset, *args: Any, **kwargs: Any) -> Any:
+        """As django-import-export's, with new rows' COPY batches stored by a second thread
+        while the next batch is validated (`core.bulk.CopyPipeline`), when the import runs
+        in a transaction of the caller's on PostgreSQL (as `run_import` does)."""
+        connection = connections[self.get_db_connection_name()]
+        if (
+            not self.pipelined
+            or connection.vendor != "postgresql"
+            or not connection.in_atomic_block
+        ):
+            return super().import_data(dataset, *args, **kwargs)
+        with CopyPipeline(self.get_db_connection_name()) as self._pipeline:
+            try:
+                return super().import_data(dataset, *args, **kwargs)
+            finally:
+                self._pipeline.wait()
+                self._pipeline = None
+
     def bulk_create(
         self,
         using_transactions: bool,
@@ -452,26 +583,57 @@ class SpreadsheetResource(resources.ModelResource):
         batch_size: int | None = None,
         result: Any = None,
     ) -> None:
+        """As django-import-export's bulk_create, written with COPY (core.bulk). The batch
+        before this one is settled first: its error, if its COPY failed, else its
+        `after_bulk_create` (run once its rows are known to be stored)."""
+        self._settle_written(result, raise_errors)
         created = list(self.create_instances)
-        failures = len(result.base_errors) if result is not None else 0
-        # as django-import-export's bulk_create, written with COPY (core.bulk)
+        self.create_instances.clear()
         if created and (using_transactions or not dry_run):
+            pipeline = getattr(self, "_pipeline", None)
+            using = self.get_db_connection_name()
             try:
-                bulk_insert(
-                    self._meta.model,
-                    created,
-                    batch_size=batch_size or self._meta.batch_size,
-                    using=self.get_db_connection_name(),
-                )
+                # a failing batch must not abort the transaction: the pipeline gives each
+                # batch a savepoint; without one, this does
+                with contextlib.nullcontext() if pipeline else transaction.atomic(using=using):
+                    bulk_insert(
+                        self._meta.model,
+                        created,
+                        batch_size=batch_size or self._meta.batch_size,
+                        using=using,
+                        pipeline=pipeline,
+                    )
             except Exception as e:
                 self.handle_import_error(result, e, raise_errors)
-            finally:
-                self.create_instances.clear()
-        if created and (result is None or len(result.base_errors) == failures):
+            else:
+                self._written = created
+
+    def _settle_written(self, result: Any, raise_errors: bool) -> None:
+        written, self._written = getattr(self, "_written", None), None
+        pipeline = getattr(self, "_pipeline", None)
+        errors = pipeline.take_errors() if pipeline is not None else []
+        for e in errors:
+            self.handle_import_error(result, e, raise_errors)
+        if written and not errors:
             try:
-                self.after_bulk_create(created)
+                with transaction.atomic(using=self.get_db_connection_name()):
+                    self.after_bulk_create(written)
             except Exception as e:
                 self.handle_import_error(result, e, raise_errors)
+
+    def bulk_update(
+        self,
+        using_transactions: bool,
+        dry_run: bool,
+        raise_errors: bool,
+        batch_size: int | None = None,
+        result: Any = None,
+    ) -> None:
+        # in a savepoint of its own: a failing batch does not abort the transaction (when
+        # django-import-export opens none around it: run_import owns the transaction)
+        if self.update_instances:
+            with transaction.atomic(using=self.get_db_connection_name()):
+                super().bulk_update(using_transactions, dry_run, raise_errors, batch_size, result)
 
     def after_bulk_create(self, instances: list[models.Model]) -> None:
         """Write what belongs to newly created rows (they have their pks now)."""
@@ -482,6 +644,8 @@ class SpreadsheetResource(resources.ModelResource):
             self.progress(number, self.total_rows)
 
     def after_import(self, dataset: tablib.Dataset, result: Any, **kwargs: Any) -> None:
+        # the last batch: its COPY's outcome, then its after_bulk_create
+        self._settle_written(result, raise_errors=False)
         # ModelResource resets sequences after imports with explicit ids; ours never
         # import ids, and the reset takes a lock on the table: skip it.
         return None

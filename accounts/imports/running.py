@@ -132,12 +132,12 @@ def run_import(
                 transaction.atomic(),
                 audit_context(actor=user, import_file=True),
             ):
-                result = resource.import_data(
-                    dataset,
-                    dry_run=dry_run,
-                    use_transactions=True,
-                    rollback_on_validation_errors=True,
-                )
+                # This transaction is the import's: django-import-export is told to open
+                # none (its savepoint around every batch would make each batch wait for
+                # its COPY, see SpreadsheetResource.import_data) and, for a preview, not to
+                # hold back the writes — a preview writes every row like the import, so
+                # the database's own checks report too, and is then rolled back below.
+                result = resource.import_data(dataset, dry_run=False, use_transactions=False)
                 _collect(resource, result, outcome)
                 if dry_run or outcome.errors:
                     raise _Rollback

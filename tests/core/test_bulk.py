@@ -8,11 +8,12 @@ import decimal
 import pytest
 from django.apps import apps
 from django.db import DataError, IntegrityError, connection, transaction
+from django.db.transaction import TransactionManagementError
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.audit import audit_context
-from core.bulk import bulk_insert, copy_supported
+from core.bulk import CopyPipeline, bulk_insert, copy_supported
 from firms.models import LawFirm
 from lawyers.models import Lawyer
 from pairing.models import TrainingActivity
@@ -198,3 +199,87 @@ def test_existing_rows_are_refused(regions):
     firm = LawFirmFactory()
     with pytest.raises(ValueError, match="new rows only"):
         bulk_insert(LawFirm, [firm])
+
+
+# --- CopyPipeline: batches stored by a second thread ----------------------------------------
+def test_a_pipeline_stores_what_bulk_insert_stores(regions, django_user_model):
+    actor = django_user_model.objects.create_user("pipeline-auditor", is_superuser=True)
+    texts = [f"管道{i}" for i in range(10)]
+    piped, direct = firms_with(texts, 770001), firms_with(texts, 770101)
+    with audit_context(actor=actor):
+        with transaction.atomic(), CopyPipeline() as pipeline:
+            bulk_insert(LawFirm, piped, batch_size=3, pipeline=pipeline)  # four batches
+            # the next statement waits for the batches in flight: the rows are there
+            assert LawFirm.objects.filter(pk__in=[f.pk for f in piped]).count() == 10
+            assert pipeline.take_errors() == []
+        bulk_insert(LawFirm, direct, batch_size=3)
+    for a, b in zip(piped, direct, strict=True):
+        left, right = stored(a), stored(b)
+        for name in ("id", "credit_code", "name", "name_pinyin", "name_initials"):
+            left.pop(name), right.pop(name)
+        assert left.pop("created_at") == left.pop("updated_at")  # one timestamp per call
+        right.pop("created_at"), right.pop("updated_at")
+        assert left == right
+        assert not a._state.adding
+        assert a._state.db == "default"
+    events = LawFirmEvent.objects.filter(pgh_obj_id__in=[f.pk for f in piped], pgh_label="insert")
+    assert events.count() == 10
+    assert {e.pgh_context.metadata.get("user") for e in events.select_related("pgh_context")} == {
+        actor.pk
+    }
+
+
+def test_a_failing_batch_is_rolled_back_alone_and_reported(regions):
+    LawFirmFactory(credit_code=credit_code("110000", 780005))  # row 5 of the file exists
+    firms = firms_with([f"批{i}" for i in range(9)], 780001)  # batches of 3: 1-3, 4-6, 7-9
+    with transaction.atomic(), CopyPipeline() as pipeline:
+        bulk_insert(LawFirm, firms, batch_size=3, pipeline=pipeline)
+        errors = pipeline.take_errors()
+        assert len(errors) == 1
+        assert isinstance(errors[0], IntegrityError)  # Django's class, not psycopg2's
+        assert "credit_code" in str(errors[0])
+        # the transaction goes on; the other batches are stored, the failed one is not
+        codes = set(
+            LawFirm.objects.filter(address__startswith="批").values_list("address", flat=True)
+        )
+        assert codes == {f"批{i}" for i in (0, 1, 2, 6, 7, 8)}
+        assert [f.pk is None for f in firms] == [False] * 3 + [True] * 3 + [False] * 3
+        assert all(f._state.adding for f in firms[3:6])
+        assert pipeline.take_errors() == []  # each error is handed over once
+
+
+def test_foreign_keys_are_checked_in_the_batch_not_at_commit(regions):
+    (firm,) = firms_with(["无此省"], 790001)
+    firm.province_id = 987654321  # no such province
+    with transaction.atomic(), CopyPipeline() as pipeline:
+        bulk_insert(LawFirm, [firm], pipeline=pipeline)
+        (error,) = pipeline.take_errors()
+        assert isinstance(error, IntegrityError)
+        assert "province_id" in str(error)
+        assert firm.pk is None
+        # afterwards the foreign keys are deferred again, as Django declares them: a bad
+        # id is accepted by the INSERT and refused only when the check runs (at COMMIT)
+        (later,) = firms_with(["之后"], 790002)
+        later.province_id = 987654321
+        with transaction.atomic():
+            later.save()
+            with pytest.raises(IntegrityError), connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            transaction.set_rollback(True)
+
+
+def test_an_error_nobody_took_is_raised_when_the_pipeline_closes(regions):
+    LawFirmFactory(credit_code=credit_code("110000", 800001))
+    (duplicate,) = firms_with(["重复"], 800001)
+    with pytest.raises(IntegrityError), transaction.atomic(), CopyPipeline() as pipeline:
+        bulk_insert(LawFirm, [duplicate], pipeline=pipeline)
+
+
+def test_a_pipeline_needs_a_transaction(db):
+    # pytest-django's test transaction is an atomic block: leave it for this check
+    connection.in_atomic_block, was = False, connection.in_atomic_block
+    try:
+        with pytest.raises(TransactionManagementError), CopyPipeline():
+            pass
+    finally:
+        connection.in_atomic_block = was

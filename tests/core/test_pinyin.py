@@ -4,8 +4,10 @@ pypinyin's reading for everything else (our faster segmentation must not change 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pypinyin import Style, lazy_pinyin
+from pypinyin.constants import PHRASES_DICT
+from pypinyin.seg import mmseg
 
-from core.pinyin import name_initials, name_pinyin
+from core.pinyin import _PREFIXES, _cut, name_initials, name_pinyin
 
 # Han characters with several readings and phrases pypinyin reads by word (银行 hang,
 # 行长 zhang), mixed with Latin letters, digits, spaces, full-width brackets and 〇
@@ -35,3 +37,23 @@ def test_firm_names_read_by_phrase():
 @given(st.text(alphabet=ALPHABET, min_size=1, max_size=16))
 def test_organisation_names_read_exactly_as_pypinyin_reads_them(text):
     assert name_pinyin(text) == pypinyin_reading(text)
+
+
+# characters that start, continue and end phrases of pypinyin's dictionary (律师事务所,
+# 中国人, 长沙, 银行, 行长 …) and others, so the cut meets every branch of the matching
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(alphabet="律师事务所中国人长沙银行行长重庆湖南省市区县第一二三大学法院a1 ", max_size=24)
+)
+def test_the_cut_is_pypinyins_cut(text):
+    assert _cut(text) == list(mmseg.seg.cut(text))
+
+
+def test_the_cut_takes_single_characters_when_the_prefixes_run_out_at_the_end():
+    # a text whose every prefix is a phrase prefix but none of them a phrase
+    sample = next(
+        p
+        for p in sorted(_PREFIXES)
+        if len(p) >= 2 and not any(p[:k] in PHRASES_DICT for k in range(1, len(p) + 1))
+    )
+    assert _cut(sample) == list(mmseg.seg.cut(sample)) == list(sample)

@@ -215,14 +215,16 @@ def test_create_mode_refuses_existing_and_update_mode_refuses_new_records(users,
     existing = LawFirmFactory(province=regions["43"])
     rows = [
         [existing.credit_code, existing.name, "43", "", "普通合伙律师事务所", 1, "否"],
-        *firm_rows(1),
+        # far from the factory's sequence, which the existing firm's code comes from (run
+        # alone, this test's factory firm took sequence 1, the same code as firm_rows(1))
+        *firm_rows(1, start=990001),
     ]
 
     created = do_import(users["hunan_dept"], xlsx(HEADERS, rows), mode=ImportMode.CREATE)
     updated = do_import(users["hunan_dept"], xlsx(HEADERS, rows), mode=ImportMode.UPDATE)
 
-    assert [e["row"] for e in created.errors] == [2]
-    assert [e["row"] for e in updated.errors] == [3]
+    assert [e["row"] for e in created.errors] == [2], created.errors
+    assert [e["row"] for e in updated.errors] == [3], updated.errors
     assert LawFirm.objects.filter(credit_code=rows[1][0]).count() == 0
 
 
@@ -322,3 +324,87 @@ def test_new_instances_are_built_like_model_init(db):
     assert [getattr(built, f.attname, None) for f in fields if not f.generated] == [
         getattr(reference, f.attname, None) for f in fields if not f.generated
     ]
+
+
+def _resource_classes():
+    from accounts.imports import SpreadsheetResource
+    from branches.resources import BranchOfficeResource, PostingResource, ServiceRecordResource
+    from lawyers.resources import LawyerResource, TraineeResource
+    from pairing.resources import FirmPairingResource, SecondmentResource
+
+    classes = [
+        LawFirmResource,
+        LawyerResource,
+        TraineeResource,
+        FirmPairingResource,
+        SecondmentResource,
+        BranchOfficeResource,
+        PostingResource,
+        ServiceRecordResource,
+    ]
+    assert all(issubclass(c, SpreadsheetResource) for c in classes)
+    return classes
+
+
+@pytest.mark.parametrize("resource_class", _resource_classes(), ids=lambda c: c.__name__)
+def test_every_resource_builds_what_model_init_builds(db, resource_class):
+    """init_instance writes the attributes directly: the instance must hold exactly what
+    Model() gives it (the same attributes and values, a new unsaved state)."""
+    model = resource_class._meta.model
+    built, reference = resource_class().init_instance(), model()
+    assert type(built) is model
+    assert set(built.__dict__) == set(reference.__dict__)
+    for name, value in reference.__dict__.items():
+        if name != "_state":
+            assert built.__dict__[name] == value, name
+    assert (built._state.adding, built._state.db) == (True, None)
+    assert built._state is not resource_class().init_instance()._state
+
+
+def test_a_post_init_receiver_still_sees_every_new_instance(db):
+    from django.db.models.signals import post_init
+
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance)
+
+    post_init.connect(receiver, sender=LawFirm)
+    try:
+        built = LawFirmResource().init_instance()
+    finally:
+        post_init.disconnect(receiver, sender=LawFirm)
+    assert seen == [built]
+    assert LawFirmResource().init_instance() not in seen  # the direct path again
+
+
+def test_a_batch_the_database_refuses_saves_nothing_and_is_reported(users):
+    """A write the database refuses in the middle of the file (here a trigger of the test's
+    own, as a concurrent import taking the same credit code would): the other batches go
+    on being written and checked, the file reports the batch's error in Chinese, and in
+    the end nothing of the file is saved."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # DDL is transactional: gone with the test
+        cursor.execute(
+            "CREATE FUNCTION refuse_one_firm() RETURNS trigger AS $$ BEGIN"
+            " IF NEW.name = '湖南测试律师事务所1500' THEN"
+            " RAISE EXCEPTION 'refused by the test trigger'; END IF; RETURN NEW; END $$"
+            " LANGUAGE plpgsql;"
+            " CREATE TRIGGER refuse_one_firm BEFORE INSERT ON firms_lawfirm"
+            " FOR EACH ROW EXECUTE FUNCTION refuse_one_firm()"
+        )
+    before = LawFirm.objects.count()
+    rows = firm_rows(2500)  # three batches; the refused row is in the second
+    rows[2100][5] = "很多"  # and a bad cell in the third, reported with its row
+
+    outcome = do_import(users["ministry"], xlsx(HEADERS, rows))
+
+    assert outcome.created == 2499  # what the rows would have done
+    batch_errors = [e for e in outcome.errors if e["row"] == 0]
+    assert len(batch_errors) == 1
+    assert batch_errors[0]["message"].startswith("该批数据无法保存：")
+    assert "refused by the test trigger" in batch_errors[0]["message"]
+    assert [(e["row"], e["column"]) for e in outcome.errors if e["row"]] == [(2102, "律师人数")]
+    assert LawFirm.objects.count() == before
+    assert not LawFirm.objects.filter(name="湖南测试律师事务所1").exists()
