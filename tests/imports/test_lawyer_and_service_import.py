@@ -79,6 +79,24 @@ def test_new_lawyers_are_registered_with_their_current_licence(users, hunan_firm
     assert licence.licensed_year == 2018
 
 
+def test_every_batch_of_new_lawyers_gets_its_licences(users, hunan_firm):
+    """Three COPY batches: each batch's licences are written once its lawyers are stored
+    (the last one's when the import ends), one current licence per lawyer."""
+    outcome = import_lawyers(
+        users["hunan_dept"], xlsx(LAWYER_HEADERS, lawyer_rows(hunan_firm, 2100, start=20001))
+    )
+
+    assert outcome.errors == []
+    assert outcome.created == 2100
+    lawyers = Lawyer.objects.filter(firm=hunan_firm)
+    assert lawyers.count() == 2100
+    licences = LawyerLicence.objects.filter(lawyer__firm=hunan_firm)
+    assert licences.count() == 2100
+    assert licences.filter(is_current=True).values("lawyer").distinct().count() == 2100
+    last = lawyers.get(current_licence_no=licence_number("43", 22100, year=2018))
+    assert last.licences.get().number == last.current_licence_no
+
+
 def test_a_bad_licence_number_in_a_gbk_csv_imports_nothing_and_names_the_row(users, hunan_firm):
     rows = lawyer_rows(hunan_firm, 50)
     rows[20][0] = "1990120181000001"  # 16 digits
