@@ -8,19 +8,21 @@ not be visible before the commit); the record keeps the final figures.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import IO, Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
 
 from core.models import ImportMode, ImportRecord, ImportStatus
 from core.spreadsheets import SpreadsheetError, max_bytes, read_table
 
-from .imports import SpreadsheetResource, run_import
+from .imports import IMPORT_LANGUAGE, SpreadsheetResource, run_import
 
 
 def progress_key(record_id: int) -> str:
@@ -132,6 +134,30 @@ def process_import_record(*, record_id: int, apply: bool) -> ImportRecord:
     record.save()
     cache.delete(progress_key(record.pk))
     return record
+
+
+def reap_interrupted_imports(*, now: dt.datetime) -> int:
+    """Imports still pending or running IMPORT_STALE_MINUTES after they started: no task
+    can run that long (CELERY_TASK_TIME_LIMIT kills it first), so their worker stopped —
+    killed, restarted — and their transaction was rolled back: nothing of the file was
+    saved. They are marked failed with a message that says so (one UPDATE); without this
+    an applied import redelivered to another worker would stay "running" for good, since
+    a running import is never started twice. How many."""
+    cutoff = now - dt.timedelta(minutes=settings.IMPORT_STALE_MINUTES)
+    with translation.override(IMPORT_LANGUAGE):
+        message = _(
+            "The import was interrupted (its worker stopped) and nothing was saved. "
+            "Upload the file again."
+        )
+    return ImportRecord.objects.filter(
+        status__in=[ImportStatus.PENDING, ImportStatus.RUNNING], started_at__lt=cutoff
+    ).update(
+        status=ImportStatus.FAILED,
+        errors=[{"row": 0, "column": "", "message": str(message)}],
+        progress=100,
+        finished_at=now,
+        updated_at=now,
+    )
 
 
 def start_import_step(*, record: ImportRecord, apply: bool) -> ImportRecord:

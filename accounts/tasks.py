@@ -12,3 +12,13 @@ def run_import_record(record_id: int, apply: bool) -> dict[str, object]:
 
     record = process_import_record(record_id=int(record_id), apply=bool(apply))
     return {"id": record.pk, "status": record.status, "errors": len(record.errors)}
+
+
+@shared_task(name="accounts.tasks.reap_interrupted_imports", ignore_result=True)
+def reap_interrupted_imports() -> int:
+    """Mark imports whose worker stopped mid-way as failed (beat, every 5 minutes)."""
+    from django.utils import timezone
+
+    from .import_records import reap_interrupted_imports as reap
+
+    return reap(now=timezone.now())

@@ -400,6 +400,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=15 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=14 * 60)
+# An import still pending/running this long after it started cannot be running any more
+# (its worker was killed or restarted; the transaction was rolled back): it is marked
+# failed, with a message saying so. Keep it above CELERY_TASK_TIME_LIMIT.
+IMPORT_STALE_MINUTES = env.int("IMPORT_STALE_MINUTES", default=30)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_EXPIRES = 24 * 60 * 60
 CELERY_TIMEZONE = TIME_ZONE
@@ -428,6 +432,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reminders.tasks.flush_outbox",
         "schedule": crontab(),  # every minute
         "options": {"expires": 55},  # workers back after an outage run one, not hundreds
+    },
+    # imports left pending/running by a killed worker are marked failed (nothing was saved)
+    "reap-interrupted-imports": {
+        "task": "accounts.tasks.reap_interrupted_imports",
+        "schedule": crontab(minute="*/5"),
+        "options": {"expires": 290},
     },
     # e-mails left `sending` by a killed worker become `unknown` (resent only by staff)
     "reap-stale-sending-notifications": {
