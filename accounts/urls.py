@@ -11,11 +11,11 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("after-login/", views.after_login, name="after-login"),
     path("mfa/", views.mfa, name="mfa"),
-    # password reset by e-mail (Django's views; the link in the e-mail is built on
-    # SITE_URL, never on the request's Host header)
+    # password reset by e-mail (Django's views, the request limited per address; the link
+    # in the e-mail is built on SITE_URL, never on the request's Host header)
     path(
         "password-reset/",
-        auth_views.PasswordResetView.as_view(
+        views.PasswordResetView.as_view(
             template_name="accounts/password_reset_form.html",
             email_template_name="accounts/password_reset_email.txt",
             subject_template_name="accounts/password_reset_subject.txt",

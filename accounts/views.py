@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import base64
+import logging
 from io import BytesIO
+from typing import Any
 
 import qrcode
 import qrcode.image.svg
 from django import forms
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_ratelimit.core import is_ratelimited
 
 from .policy import Role, role_of
+
+logger = logging.getLogger(__name__)
 
 
 class LoginView(auth_views.LoginView):
@@ -30,6 +36,34 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, with at most PASSWORD_RESET_RATE requests per e-mail
+    address (django-ratelimit, counted in the shared cache, the address hashed into the
+    key). Past the limit the page answers exactly as when it sends, and sends nothing: a
+    user's inbox cannot be flooded, and nobody learns whether the address is known."""
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        if self.over_limit(form.cleaned_data["email"]):
+            logger.warning("Password reset: e-mail limit reached for one address; not sent.")
+            return HttpResponseRedirect(self.get_success_url())
+        return super().form_valid(form)
+
+    def over_limit(self, email: str) -> bool:
+        address = email.strip().lower()
+        try:
+            return is_ratelimited(
+                self.request,
+                group="accounts.password_reset",
+                key=lambda group, request: address,
+                rate=settings.PASSWORD_RESET_RATE,
+                method="POST",
+                increment=True,
+            )
+        except Exception:  # the cache is down: a reset is not refused for that
+            logger.exception("Password reset: the rate limit could not be read; sending.")
+            return False
 
 
 @login_required

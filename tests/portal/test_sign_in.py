@@ -161,6 +161,46 @@ def test_password_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(
     assert len(mail.outbox) == 1
 
 
+def test_password_reset_mails_an_address_at_most_three_times_an_hour(client, users, settings):
+    """Past the limit the page answers the same and sends nothing; other addresses are
+    not affected. The address is unique to this run (the counts live in Redis)."""
+    import uuid
+
+    settings.PASSWORD_RESET_RATE = "3/h"
+    address = f"flood-{uuid.uuid4().hex[:12]}@hunan-bar.invalid"
+    User.objects.filter(pk=users["hunan_bar"].pk).update(email=address)
+    other = f"other-{uuid.uuid4().hex[:12]}@hunan-bar.invalid"
+    User.objects.filter(pk=users["xizang_bar"].pk).update(email=other)
+
+    # the same address however it is typed
+    answers = [client.post(RESET, {"email": a}) for a in (address, address.upper(), address) * 2]
+
+    assert {(r.status_code, r["Location"]) for r in answers} == {
+        (302, "/accounts/password-reset/sent/")
+    }
+    assert [m.to for m in mail.outbox] == [[address]] * 3
+    client.post(RESET, {"email": other})
+    assert mail.outbox[-1].to == [other]
+
+
+def test_password_reset_still_sends_when_the_limits_cache_is_down(client, users, settings):
+    # a cache on a port nothing listens on (not the shared Redis the other tests use)
+    settings.CACHES = {
+        **settings.CACHES,
+        "dead": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        },
+    }
+    settings.RATELIMIT_USE_CACHE = "dead"
+    User.objects.filter(pk=users["hunan_bar"].pk).update(email="clerk@hunan-bar.invalid")
+
+    response = client.post(RESET, {"email": "clerk@hunan-bar.invalid"})
+
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1
+
+
 def test_password_reset_link_with_a_forged_token_is_refused(client, users):
     response = client.get("/accounts/password-reset/MQ/forged-token/")
 
