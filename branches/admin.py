@@ -1,5 +1,6 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -13,7 +14,14 @@ from regions.admin_filters import province_filter, year_filter
 
 from .models import BranchOffice, BranchStatus, CareVisit, Posting, ServiceRecord, SupportContract
 from .selectors import branches_with_gap
-from .services import add_posting, end_posting, save_branch_record, save_posting
+from .services import (
+    add_posting,
+    change_gap_message,
+    end_posting,
+    gap_opened_by,
+    save_branch_record,
+    save_posting,
+)
 
 
 class StaffingGapFilter(admin.SimpleListFilter):
@@ -76,8 +84,32 @@ class BranchOfficeAdmin(SpreadsheetAdminMixin, ScopedModelAdmin):
     inlines = (PostingInline,)
 
 
+class PostingAdminForm(forms.ModelForm):
+    """A change that leaves the branch short of staff (unticking the checklist, a later
+    start, another branch) is saved only with the box ticked, as ending one is."""
+
+    confirm_gap = forms.BooleanField(
+        label=_("Save despite a staffing gap"),
+        required=False,
+        help_text=_("Needed only when this change leaves the branch short of staff."),
+    )
+
+    class Meta:
+        model = Posting
+        fields = "__all__"  # noqa: DJ007 - the admin narrows them (read-only fields)
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        if self.instance.pk is None or self.errors:
+            return
+        first_gap = gap_opened_by(self.instance)
+        if first_gap is not None and not self.cleaned_data.get("confirm_gap"):
+            self.add_error("confirm_gap", change_gap_message(first_gap))
+
+
 @admin.register(Posting)
 class PostingAdmin(SpreadsheetAdminMixin, ScopedModelAdmin):
+    form = PostingAdminForm
     list_display = ("lawyer", "branch", "kind", "start_date", "end_date", "checklist_complete")
     list_filter = (
         province_filter("branch__county__province"),
@@ -110,7 +142,11 @@ class PostingAdmin(SpreadsheetAdminMixin, ScopedModelAdmin):
         )
 
     def save_model(self, request, obj, form, change):
-        (save_posting if change else add_posting)(actor=request.user, posting=obj)
+        if change:
+            confirm_gap = bool(form.cleaned_data.get("confirm_gap"))
+            save_posting(actor=request.user, posting=obj, confirm_gap=confirm_gap)
+        else:
+            add_posting(actor=request.user, posting=obj)
 
 
 class BranchRecordAdmin(ScopedModelAdmin):

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.policy import Action, ensure_can
@@ -36,13 +37,65 @@ def add_posting(*, actor: Any, posting: Posting) -> Posting:
 
 
 @transaction.atomic
-def save_posting(*, actor: Any, posting: Posting) -> Posting:
-    """Update a posting's checklist or dates (same checks as adding)."""
+def save_posting(*, actor: Any, posting: Posting, confirm_gap: bool = False) -> Posting:
+    """Update a posting's checklist or dates (same checks as adding). A change that leaves a
+    branch short of staff within the next 30 days where it was not before (unticking the
+    dispatch checklist, a later start, another branch) needs `confirm_gap`, recorded in
+    `gap_confirmed`, as ending a posting does."""
     ensure_can(actor, Action.CHANGE, posting)
     posting.full_clean()  # Posting.clean() refuses overlapping postings, on any database
+    first_gap = gap_opened_by(posting)
+    if first_gap is not None and not confirm_gap:
+        message = change_gap_message(first_gap)
+        raise StaffingGapError({"confirm_gap": ValidationError(message, code="staffing_gap")})
+    if first_gap is not None:
+        posting.gap_confirmed = True
     with audit_context(actor=actor):
         posting.save()
+    # computed by PostgreSQL: the instance still holds the value from before the change
+    posting.refresh_from_db(fields=["checklist_complete"])
     return posting
+
+
+def change_gap_message(day: dt.date) -> str:
+    return _(
+        "Staffing gap: with this change the branch would be short of staff from %(day)s. "
+        "Confirm to save it anyway."
+    ) % {"day": day}
+
+
+def gap_opened_by(posting: Posting) -> dt.date | None:
+    """The first day of the next 30 on which a branch of the stored posting or of its
+    changed version would be short of staff with the change and is not without it (None:
+    the change opens no gap). The change is tried in a savepoint that is rolled back; the
+    branches are locked first, as ending a posting locks them."""
+    if posting.pk is None:
+        return None
+    stored = Posting.objects.filter(pk=posting.pk).values_list("branch_id", flat=True).first()
+    ids = {posting.branch_id, stored} - {None}
+    branches = list(BranchOffice.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    start = timezone.localdate()
+    end = start + dt.timedelta(days=STAFFING_LOOKAHEAD_DAYS)
+    before = staffing_coverage(branches=branches, start=start, end=end)
+    savepoint = transaction.savepoint()
+    try:
+        Posting.objects.filter(pk=posting.pk).update(
+            **{
+                f.attname: getattr(posting, f.attname)
+                for f in Posting._meta.concrete_fields
+                if not f.primary_key and not f.generated
+            }
+        )
+        after = staffing_coverage(branches=branches, start=start, end=end)
+    finally:
+        transaction.savepoint_rollback(savepoint)
+    opened = [
+        day
+        for pk, coverage in after.items()
+        for day in coverage.gap_days
+        if day not in set(before[pk].gap_days)
+    ]
+    return min(opened) if opened else None
 
 
 class StaffingGapError(ValidationError):

@@ -304,6 +304,30 @@ def test_posting_overlapping_another_posting_of_the_lawyer_is_refused(admin_clie
     assert Posting.objects.filter(lawyer=first.lawyer).count() == 1
 
 
+def test_unticking_the_only_lawyers_checklist_needs_the_gap_box(admin_client, regions):
+    from django.urls import reverse
+
+    posting = PostingFactory(start_date=dt.date(2026, 1, 1), end_date=None)  # the only one
+    url = reverse("admin:branches_posting_change", args=[posting.pk])
+
+    refused = admin_client.post(url, form_data(admin_client, url, medical_passed=None))
+
+    assert refused.status_code == 200
+    (message,) = field_errors(refused, "confirm_gap")
+    assert "人员不足" in message
+    posting.refresh_from_db()
+    assert (posting.medical_passed, posting.gap_confirmed) == (True, False)
+
+    saved = admin_client.post(
+        url, form_data(admin_client, url, medical_passed=None, confirm_gap="on")
+    )
+
+    assert saved.status_code == 302
+    posting.refresh_from_db()
+    assert (posting.medical_passed, posting.checklist_complete) == (False, False)
+    assert posting.gap_confirmed is True
+
+
 # --- law firms and lawyers -----------------------------------------------------------------
 
 

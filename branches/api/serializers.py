@@ -98,6 +98,15 @@ class PostingSerializer(ScopedModelSerializer):
     lawyer_name = serializers.CharField(source="lawyer.name", read_only=True)
     branch = branch_field()
     branch_name = serializers.CharField(source="branch.name", read_only=True)
+    confirm_gap = serializers.BooleanField(
+        required=False,
+        write_only=True,
+        help_text="On a change: save it even though the branch would fall below its minimum "
+        "staff within 30 days (unticking the checklist, a later start); recorded in "
+        "`gap_confirmed`. Without it such a change is a 400 naming `confirm_gap`. "
+        "修改时：即使分所在30天内人员将低于最低配置（取消勾选派驻清单、推迟开始），仍确认保存"
+        "（记录于 `gap_confirmed`）；否则此类修改返回 400，指明 `confirm_gap`。",
+    )
 
     class Meta:
         model = Posting
@@ -116,6 +125,7 @@ class PostingSerializer(ScopedModelSerializer):
             "checklist_complete",
             "end_reason",
             "gap_confirmed",
+            "confirm_gap",
             "created_at",
             "updated_at",
         )
@@ -130,6 +140,8 @@ class PostingSerializer(ScopedModelSerializer):
         write_only_on_create = ("lawyer", "branch")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is None:
+            attrs.pop("confirm_gap", None)  # a new posting opens no gap
         attrs = super().validate(attrs)
         check_date_range(self, attrs)
         if (

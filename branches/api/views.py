@@ -101,8 +101,11 @@ class PostingViewSet(ScopedModelViewSet):
     writable = True
 
     def save_instance(self, instance, *, created):
-        service = add_posting if created else save_posting
-        return service(actor=self.request.user, posting=instance)
+        if created:
+            return add_posting(actor=self.request.user, posting=instance)
+        # the serializer's write-only `confirm_gap`, set on the instance by the update
+        confirm_gap = bool(instance.__dict__.pop("confirm_gap", False))
+        return save_posting(actor=self.request.user, posting=instance, confirm_gap=confirm_gap)
 
     @extend_schema(
         summary="End a posting 结束派驻",

@@ -334,7 +334,8 @@ def test_related_rows_are_accepted_by_id_too(client_for, ours, hunan_lawyer):
 
 UPDATES = {
     "branch-offices": {"minimum_staff": 3},
-    "postings": {"medical_passed": False},
+    # the branch's only lawyer: confirmed, since unticking opens a staffing gap
+    "postings": {"medical_passed": False, "confirm_gap": True},
     "service-records": {"quantity": 7},
     "support-contracts": {"counterparty": "另一县司法局"},
     "care-visits": {"notes": "慰问品已送达"},
@@ -548,6 +549,37 @@ def test_a_posting_does_not_move_to_another_branch(client_for, ours, hunan_firm)
 
 def end_url(posting: Posting) -> str:
     return f"{RESOURCES['postings'].detail(posting.pk)}end/"
+
+
+def test_a_change_that_opens_a_gap_is_a_400_until_confirmed(client_for, ours):
+    posting = make_posting(ours)  # the branch's only lawyer, minimum staff 1
+    api = client_for("hunan_dept:rw")
+    url = RESOURCES["postings"].detail(posting.pk)
+
+    refused = api.patch(url, {"licence_transferred": False})
+
+    assert refused.status_code == 400
+    detail = refused.json()["detail"]
+    assert set(detail) == {"confirm_gap"}
+    assert "2026-11-27" in detail["confirm_gap"][0]  # short of staff from today
+    posting.refresh_from_db()
+    assert posting.licence_transferred is True
+
+    confirmed = api.patch(url, {"licence_transferred": False, "confirm_gap": True})
+
+    assert confirmed.status_code == 200, confirmed.content
+    assert confirmed.json()["gap_confirmed"] is True
+    assert confirmed.json()["checklist_complete"] is False
+    assert "confirm_gap" not in confirmed.json()  # write-only
+
+
+def test_confirm_gap_on_a_new_posting_is_ignored(client_for, ours, hunan_lawyer):
+    body = {**create_body("postings", ours, hunan_lawyer), "confirm_gap": True}
+
+    response = client_for("hunan_dept:rw").post(RESOURCES["postings"].url, body)
+
+    assert response.status_code == 201, response.content
+    assert response.json()["gap_confirmed"] is False
 
 
 def test_ending_a_posting_that_leaves_enough_staff(client_for, ours):

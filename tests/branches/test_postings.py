@@ -6,13 +6,14 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
 from branches.models import Posting, PostingKind
 from branches.selectors import staffing_coverage
-from branches.services import StaffingGapError, add_posting, end_posting
+from branches.services import StaffingGapError, add_posting, end_posting, save_posting
 from tests.factories import BranchOfficeFactory, LawyerFactory, PostingFactory
 
 
@@ -177,3 +178,54 @@ def test_a_successor_starting_after_30_days_is_too_late(ministry, regions):
         end_posting(
             actor=ministry, posting=posting, end_date=dt.date(2026, 6, 30), reason="轮换结束"
         )
+
+
+# --- changing a posting (save_posting): a change that opens a gap needs confirmation too ----
+TODAY = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_unticking_the_checklist_of_the_only_lawyer_needs_confirmation(ministry, regions):
+    posting = PostingFactory(start_date=dt.date(2026, 1, 1))  # the branch's only lawyer
+    posting.licence_transferred = False
+
+    with pytest.raises(StaffingGapError) as info:
+        save_posting(actor=ministry, posting=posting)
+
+    assert info.value.error_dict["confirm_gap"][0].code == "staffing_gap"
+    assert "2026-11-27" in info.value.message_dict["confirm_gap"][0]  # short from today
+    stored = Posting.objects.get(pk=posting.pk)
+    assert (stored.licence_transferred, stored.checklist_complete) == (True, True)
+    assert stored.gap_confirmed is False
+
+    save_posting(actor=ministry, posting=posting, confirm_gap=True)
+    stored.refresh_from_db()
+    assert (stored.checklist_complete, stored.gap_confirmed) == (False, True)
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_a_later_start_that_leaves_days_unstaffed_needs_confirmation(ministry, regions):
+    posting = PostingFactory(start_date=dt.date(2026, 11, 1))
+    posting.start_date = dt.date(2026, 12, 10)
+
+    with pytest.raises(StaffingGapError) as info:
+        save_posting(actor=ministry, posting=posting)
+
+    assert "2026-11-27" in info.value.message_dict["confirm_gap"][0]
+    assert Posting.objects.get(pk=posting.pk).start_date == dt.date(2026, 11, 1)
+
+
+@time_machine.travel(TODAY, tick=False)
+def test_changes_that_open_no_new_gap_need_no_confirmation(ministry, regions):
+    posting = PostingFactory(start_date=dt.date(2026, 1, 1))
+    PostingFactory(branch=posting.branch, start_date=dt.date(2026, 1, 1))  # a second lawyer
+    posting.medical_passed = False
+    save_posting(actor=ministry, posting=posting)  # the other lawyer keeps it staffed
+
+    # a branch already short stays short: no new gap day, nothing to confirm
+    lone = PostingFactory(start_date=dt.date(2026, 1, 1), agreement_signed=False)
+    lone.kind = PostingKind.RESIDENT if lone.kind != PostingKind.RESIDENT else PostingKind.ROTATION
+    save_posting(actor=ministry, posting=lone)
+
+    assert Posting.objects.get(pk=posting.pk).gap_confirmed is False
+    assert Posting.objects.get(pk=lone.pk).gap_confirmed is False
