@@ -60,6 +60,13 @@ def _key_part(value: Any) -> str:
 EMPTY_VALUES = ie_fields.Field.empty_values  # [None, ""]
 
 
+def _or_default(value: Any, default: Any) -> Any:
+    """A cleaned cell, or the column's default when it is empty (as `Field.clean`)."""
+    if default is not NOT_PROVIDED and value in EMPTY_VALUES:
+        return default() if callable(default) else default
+    return value
+
+
 def _plain_foreign_key(field: models.Field | None) -> bool:
     """A one-column ForeignKey (not one-to-one: that also sets the reverse side)."""
     return (
@@ -171,9 +178,7 @@ class SpreadsheetResource(resources.ModelResource):
                 value = f.widget.clean(row[f.column_name], row=row)
             except ValueError:
                 return ""
-            if f.default is not NOT_PROVIDED and value in EMPTY_VALUES:
-                value = f.default() if callable(f.default) else f.default
-            parts.append(_key_part(value))
+            parts.append(_key_part(_or_default(value, f.default)))
         if all(p == "" for p in parts):
             return ""
         return "|".join(parts)
@@ -345,8 +350,7 @@ class SpreadsheetResource(resources.ModelResource):
             except ValueError as e:
                 errors[attribute] = ValidationError(str(e), code="invalid")
                 continue
-            if default is not NOT_PROVIDED and value in EMPTY_VALUES:  # as Field.clean
-                value = default() if callable(default) else default
+            value = _or_default(value, default)
             if foreign_key is not None:
                 _set_foreign_key(instance, foreign_key, value)
             else:
@@ -572,8 +576,7 @@ class SpreadsheetResource(resources.ModelResource):
             try:
                 return super().import_data(dataset, *args, **kwargs)
             finally:
-                self._pipeline.wait()
-                self._pipeline = None
+                self._pipeline = None  # leaving the pipeline waits for its last batch
 
     def bulk_create(
         self,
