@@ -4,11 +4,18 @@ Files with more than `IMPORT_SYNC_ROWS` rows are previewed and applied by a Cele
 (`accounts.tasks.run_import_record`), enqueued after commit. While an import runs inside
 its transaction, its progress is published through the cache (a write to the record would
 not be visible before the commit); the record keeps the final figures.
+
+The file is parsed once, at upload: its table is kept in the cache (`IMPORT_TABLE_CACHE_
+SECONDS`), keyed by the file's SHA-256, so the preview and the apply step read the stored
+file only to hash it (parsing 10,000 XLSX rows takes as long as importing them). A miss —
+expired, evicted, the cache down — parses the stored file again: the file stays the truth.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import logging
 from typing import IO, Any
 
 from django.conf import settings
@@ -20,13 +27,48 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from core.models import ImportMode, ImportRecord, ImportStatus
-from core.spreadsheets import SpreadsheetError, max_bytes, read_table
+from core.spreadsheets import SpreadsheetError, Table, max_bytes, max_rows, read_table
 
 from .imports import IMPORT_LANGUAGE, SpreadsheetResource, run_import
+
+logger = logging.getLogger(__name__)
+
+# bump when read_table's output for the same bytes changes, so no old parse is served
+TABLE_CACHE_VERSION = 1
 
 
 def progress_key(record_id: int) -> str:
     return f"imports:progress:{record_id}"
+
+
+def table_key(data: bytes) -> str:
+    """The cache key of a file's parsed table: its bytes and the row limit decide it."""
+    digest = hashlib.sha256(data).hexdigest()
+    return f"imports:table:v{TABLE_CACHE_VERSION}:{max_rows()}:{digest}"
+
+
+def _keep_table(data: bytes, table: Table) -> None:
+    try:
+        cache.set(table_key(data), table, timeout=settings.IMPORT_TABLE_CACHE_SECONDS)
+    except Exception:  # the cache is an optimisation: the stored file is parsed again
+        logger.warning("import table not cached", exc_info=True)
+
+
+def record_table(record: ImportRecord) -> Table:
+    """The parsed table of a record's stored file: from the cache when the upload's
+    parse is still there, else parsed again (and kept). Raises SpreadsheetError."""
+    with record.file.open("rb") as fh:
+        data = fh.read()
+    try:
+        table = cache.get(table_key(data))
+    except Exception:  # a cache that is down or holds what no longer unpickles: a miss
+        logger.warning("import table cache unreadable", exc_info=True)
+        table = None
+    if isinstance(table, Table):
+        return table
+    table = read_table(data)
+    _keep_table(data, table)
+    return table
 
 
 def resource_for(path: str) -> type[SpreadsheetResource]:
@@ -71,20 +113,36 @@ def create_import_record(
     record.file.save(file_name[-100:] or "import", ContentFile(data), save=False)
     record.full_clean()
     record.save()
+    _keep_table(data, table)
     return record
+
+
+def _publish_progress(record_id: int, percent: int | None) -> None:
+    """Progress is shown while an import runs; a cache that is down hides it but must not
+    stop the import (None: the import is over, forget it)."""
+    try:
+        if percent is None:
+            cache.delete(progress_key(record_id))
+        else:
+            cache.set(progress_key(record_id), percent, timeout=24 * 60 * 60)
+    except Exception:
+        logger.warning("import progress not published", exc_info=True)
 
 
 def _progress(record_id: int):
     def report(done: int, total: int) -> None:
-        percent = 100 if total == 0 else min(100, done * 100 // total)
-        cache.set(progress_key(record_id), percent, timeout=24 * 60 * 60)
+        _publish_progress(record_id, 100 if total == 0 else min(100, done * 100 // total))
 
     return report
 
 
 def current_progress(record: ImportRecord) -> int:
     if record.status in (ImportStatus.PENDING, ImportStatus.RUNNING):
-        value = cache.get(progress_key(record.pk))
+        try:
+            value = cache.get(progress_key(record.pk))
+        except Exception:
+            logger.warning("import progress unreadable", exc_info=True)
+            value = None
         if isinstance(value, int):
             return value
     return record.progress
@@ -103,10 +161,9 @@ def process_import_record(*, record_id: int, apply: bool) -> ImportRecord:
         record.started_at = timezone.now()
         record.progress = 0
         record.save(update_fields=["status", "started_at", "progress", "updated_at"])
-    cache.set(progress_key(record.pk), 0, timeout=24 * 60 * 60)
+    _publish_progress(record.pk, 0)
     try:
-        with record.file.open("rb") as fh:
-            table = read_table(fh.read())
+        table = record_table(record)
         outcome = run_import(
             user=record.user,
             resource_class=resource_for(record.resource),
@@ -132,7 +189,7 @@ def process_import_record(*, record_id: int, apply: bool) -> ImportRecord:
     record.progress = 100
     record.finished_at = timezone.now()
     record.save()
-    cache.delete(progress_key(record.pk))
+    _publish_progress(record.pk, None)
     return record
 
 

@@ -407,6 +407,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=14 
 # (its worker was killed or restarted; the transaction was rolled back): it is marked
 # failed, with a message saying so. Keep it above CELERY_TASK_TIME_LIMIT.
 IMPORT_STALE_MINUTES = env.int("IMPORT_STALE_MINUTES", default=30)
+# An upload's parsed table is kept this long in the cache for its preview and apply step;
+# after that (or when evicted) the stored file is parsed again.
+IMPORT_TABLE_CACHE_SECONDS = env.int("IMPORT_TABLE_CACHE_SECONDS", default=24 * 60 * 60)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_RESULT_EXPIRES = 24 * 60 * 60
 CELERY_TIMEZONE = TIME_ZONE
