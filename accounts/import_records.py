@@ -5,10 +5,11 @@ Files with more than `IMPORT_SYNC_ROWS` rows are previewed and applied by a Cele
 its transaction, its progress is published through the cache (a write to the record would
 not be visible before the commit); the record keeps the final figures.
 
-The file is parsed once, at upload: its table is kept in the cache (`IMPORT_TABLE_CACHE_
-SECONDS`), keyed by the file's SHA-256, so the preview and the apply step read the stored
-file only to hash it (parsing 10,000 XLSX rows takes as long as importing them). A miss —
-expired, evicted, the cache down — parses the stored file again: the file stays the truth.
+The file is parsed once, at upload: its table is kept in the cache for
+`IMPORT_TABLE_CACHE_SECONDS`, keyed by the file's SHA-256, so the preview and the apply
+step read the stored file only to hash it (parsing 10,000 XLSX rows takes about as long
+as importing them). A miss (expired, evicted, the cache down) parses the stored file
+again: the file stays the source of truth.
 """
 
 from __future__ import annotations
