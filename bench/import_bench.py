@@ -15,9 +15,9 @@ ministry's import is also run with the COPY batches written by the importing thr
 Everything above runs in a transaction that is rolled back. Last, the clerk's whole path
 is timed as it runs for real, committed: the upload (the file read and kept as an import
 record), the preview and the apply step, each as the Celery worker runs it
-(`process_import_record`: the stored file read and parsed again, the import, the COMMIT, the
-record's figures saved); its rows, their audit events and the record are deleted again
-(the provinces and counties, loaded once, stay).
+(`process_import_record`: the stored file read and its table taken from the cache the
+upload filled, the import, the COMMIT, the record's figures saved); its rows, their audit
+events and the record are deleted again (the provinces and counties, loaded once, stay).
 Only that every row was created (or found unchanged) is asserted.
 """
 
