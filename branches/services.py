@@ -90,12 +90,10 @@ def gap_opened_by(posting: Posting) -> dt.date | None:
     finally:
         transaction.savepoint_rollback(savepoint)
     opened = [
-        day
+        min(set(coverage.gap_days) - set(before[pk].gap_days), default=None)
         for pk, coverage in after.items()
-        for day in coverage.gap_days
-        if day not in set(before[pk].gap_days)
     ]
-    return min(opened) if opened else None
+    return min((day for day in opened if day is not None), default=None)
 
 
 class StaffingGapError(ValidationError):
