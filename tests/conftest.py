@@ -123,3 +123,25 @@ def users(regions) -> dict[str, User]:
             "hunan_partner", make_org(Role.PARTNER, hunan, "湖南伙伴系统"), staff=False
         ),
     }
+
+
+# Debian's Chromium, driven by Playwright for Python (tests marked `browser`)
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[object]:
+    """One headless Chromium per test module (each test opens its own contexts)."""
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the tests read and count
+    # rows between steps (the live server answers from its own thread and connection)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            try:
+                yield browser
+            finally:
+                browser.close()
