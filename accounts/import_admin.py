@@ -177,7 +177,18 @@ class SpreadsheetAdminMixin:
         if request.method == "POST":
             if record.status == ImportStatus.PREVIEWED and not record.errors:
                 resource_for(record.resource)  # refuses a record naming no resource
-                start_import_step(record=record, apply=True)
+                confirm = request.POST.get("confirm_rows") == "on"
+                if record.confirmations and not confirm:
+                    # the rows are not applied without the clerk's explicit confirmation
+                    messages.error(
+                        request,
+                        _(
+                            "Some rows need your confirmation: tick “I confirm the rows "
+                            "listed above” to import them, or correct the file."
+                        ),
+                    )
+                    return HttpResponseRedirect(request.path)
+                start_import_step(record=record, apply=True, confirm=confirm)
                 messages.info(request, _("The import has started."))
             return HttpResponseRedirect(request.path)
         record.refresh_from_db()

@@ -149,9 +149,12 @@ def current_progress(record: ImportRecord) -> int:
     return record.progress
 
 
-def process_import_record(*, record_id: int, apply: bool) -> ImportRecord:
+def process_import_record(*, record_id: int, apply: bool, confirm: bool = False) -> ImportRecord:
     """Preview (dry run) or apply one import; idempotent: an import already applied or
-    running is left alone."""
+    running is left alone. The preview lists the rows that need an explicit confirmation
+    (`record.confirmations`: a staffing gap); applying with `confirm` confirms those rows
+    (recorded in `confirmed_at`, and on each record as its rule says); applying without
+    it refuses them, and so the file."""
     with transaction.atomic():
         record = ImportRecord.objects.select_for_update().select_related("user").get(pk=record_id)
         if apply and record.status != ImportStatus.PREVIEWED:
@@ -161,8 +164,14 @@ def process_import_record(*, record_id: int, apply: bool) -> ImportRecord:
         record.status = ImportStatus.RUNNING if apply else ImportStatus.PENDING
         record.started_at = timezone.now()
         record.progress = 0
-        record.save(update_fields=["status", "started_at", "progress", "updated_at"])
+        fields = ["status", "started_at", "progress", "updated_at"]
+        if apply and confirm and record.confirmations:
+            record.confirmed_at = record.started_at
+            fields.append("confirmed_at")
+        record.save(update_fields=fields)
     _publish_progress(record.pk, 0)
+    # only the rows the preview listed (and the clerk saw) are confirmed
+    confirmed_rows = {c["row"] for c in record.confirmations} if confirm and apply else set()
     try:
         table = record_table(record)
         outcome = run_import(
@@ -172,6 +181,7 @@ def process_import_record(*, record_id: int, apply: bool) -> ImportRecord:
             mode=record.mode,
             dry_run=not apply,
             progress=_progress(record.pk),
+            confirmed_rows=confirmed_rows,
         )
         errors = outcome.errors
     except SpreadsheetError as e:
@@ -183,6 +193,8 @@ def process_import_record(*, record_id: int, apply: bool) -> ImportRecord:
         record.rows_updated = outcome.updated
         record.rows_unchanged = outcome.unchanged
         record.preview = outcome.preview
+        if not apply:
+            record.confirmations = outcome.confirmations
     if errors:
         record.status = ImportStatus.FAILED
     else:
@@ -218,13 +230,14 @@ def reap_interrupted_imports(*, now: dt.datetime) -> int:
     )
 
 
-def start_import_step(*, record: ImportRecord, apply: bool) -> ImportRecord:
-    """Run the preview or the apply step now, or enqueue it for a worker (large files)."""
+def start_import_step(*, record: ImportRecord, apply: bool, confirm: bool = False) -> ImportRecord:
+    """Run the preview or the apply step now, or enqueue it for a worker (large files).
+    `confirm`: the clerk confirmed the rows the preview listed as needing it."""
     if runs_in_background(record):
         from .tasks import run_import_record
 
         if apply:
             ImportRecord.objects.filter(pk=record.pk).update(progress=0)
-        transaction.on_commit(lambda: run_import_record.delay(record.pk, apply))
+        transaction.on_commit(lambda: run_import_record.delay(record.pk, apply, confirm))
         return record
-    return process_import_record(record_id=record.pk, apply=apply)
+    return process_import_record(record_id=record.pk, apply=apply, confirm=confirm)

@@ -6,11 +6,14 @@ from celery import shared_task
 
 
 @shared_task(name="accounts.tasks.run_import_record")
-def run_import_record(record_id: int, apply: bool) -> dict[str, object]:
-    """Preview or apply one spreadsheet import (large files); idempotent."""
+def run_import_record(record_id: int, apply: bool, confirm: bool = False) -> dict[str, object]:
+    """Preview or apply one spreadsheet import (large files); idempotent. `confirm`: the
+    uploader confirmed the rows the preview listed as needing confirmation."""
     from .import_records import process_import_record
 
-    record = process_import_record(record_id=int(record_id), apply=bool(apply))
+    record = process_import_record(
+        record_id=int(record_id), apply=bool(apply), confirm=bool(confirm)
+    )
     return {"id": record.pk, "status": record.status, "errors": len(record.errors)}
 
 

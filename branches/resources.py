@@ -29,6 +29,7 @@ from lawyers.resources import LawyerWidget
 from regions.resources import CountyWidget
 
 from .models import BranchOffice, BranchStatus, Posting, PostingKind, ServiceKind, ServiceRecord
+from .services import change_gap_message, gaps_opened_by
 
 
 class BranchOfficeWidget(NaturalKeyWidget):
@@ -72,7 +73,13 @@ class PostingResource(SpreadsheetResource):
     """Postings are added (and their checklist kept) by import; a posting ENDS only through
     the admin action, which checks the branch's staffing — so an end date of an existing
     posting cannot be changed here. Overlaps are refused against the database (Posting's
-    clean and exclusion constraint) and within the file."""
+    clean and exclusion constraint) and within the file.
+
+    A changed row that leaves a branch short of staff within 30 days (an unticked
+    checklist, a later start) is found by the service's own `gaps_opened_by`, for all
+    the file's changes together: the preview lists it as needing confirmation, and the
+    import applies it only when the clerk confirmed it, recorded in `gap_confirmed` as
+    `save_posting(confirm_gap=True)` records it."""
 
     lawyer = column("lawyer", "律师执业证号", LawyerWidget())
     branch = column("branch", "分所统一社会信用代码", BranchOfficeWidget())
@@ -87,6 +94,8 @@ class PostingResource(SpreadsheetResource):
     related = ("lawyer", "branch", "branch__county", "branch__parent_firm")
     # the exclusion constraint (no overlapping postings of a lawyer) is checked per row
     validate_constraints = True
+    # set by bulk_update when the clerk confirmed a staffing gap (stored value otherwise)
+    derived_fields = ("gap_confirmed",)
 
     class Meta(SpreadsheetResource.Meta):
         model = Posting
@@ -139,6 +148,29 @@ class PostingResource(SpreadsheetResource):
         self._periods.setdefault(instance.lawyer_id, []).append(
             (instance.start_date, instance.end_date)
         )
+
+    def bulk_update(
+        self,
+        using_transactions: bool,
+        dry_run: bool,
+        raise_errors: bool,
+        batch_size: int | None = None,
+        result: Any = None,
+    ) -> None:
+        # the rows of this batch together, against the database as the batches before
+        # left it (in this transaction)
+        opened = gaps_opened_by(self.update_instances)
+        if opened:
+            confirmed = []
+            for posting in self.update_instances:
+                day = opened.get(posting.pk)
+                if day is None:
+                    confirmed.append(posting)
+                elif self.confirm_row(posting, change_gap_message(day), result):
+                    posting.gap_confirmed = True
+                    confirmed.append(posting)
+            self.update_instances = confirmed
+        super().bulk_update(using_transactions, dry_run, raise_errors, batch_size, result)
 
 
 class ServiceRecordResource(SpreadsheetResource):

@@ -4,6 +4,7 @@ records, contracts and care visits."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -67,33 +68,81 @@ def change_gap_message(day: dt.date) -> str:
 def gap_opened_by(posting: Posting) -> dt.date | None:
     """The first day of the next 30 on which a branch of the stored posting or of its
     changed version would be short of staff with the change and is not without it (None:
-    the change opens no gap). The change is tried in a savepoint that is rolled back; the
-    branches are locked first, as ending a posting locks them."""
+    the change opens no gap)."""
     if posting.pk is None:
         return None
-    stored = Posting.objects.filter(pk=posting.pk).values_list("branch_id", flat=True).first()
-    ids = {posting.branch_id, stored} - {None}
-    branches = list(BranchOffice.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    return gaps_opened_by([posting]).get(posting.pk)
+
+
+def gaps_opened_by(postings: Sequence[Posting]) -> dict[int, dt.date]:
+    """The staffing-gap rule for changes of stored postings, all at once (save_posting's
+    one change, or an import's rows): for each changed posting that takes staff from a
+    branch (its dispatch checklist unticked, a later start, an earlier end, another
+    branch) where, with all the changes, the branch would be short of staff on a day of
+    the next 30 and is not without them, the first such day, by posting id.
+
+    The branches are locked first, as ending a posting locks them; the changes are tried
+    in a savepoint that is rolled back (one bulk UPDATE, two coverage queries)."""
+    changed = [p for p in postings if p.pk is not None]
+    if not changed:
+        return {}
+    stored = {
+        row.pk: row
+        for row in Posting.objects.filter(pk__in=[p.pk for p in changed]).only(
+            "branch_id", "start_date", "end_date", "checklist_complete"
+        )
+    }
+    ids = {p.branch_id for p in changed} | {s.branch_id for s in stored.values()}
+    branches = list(
+        BranchOffice.objects.select_for_update().filter(pk__in=ids - {None}).order_by("pk")
+    )
     start = timezone.localdate()
     end = start + dt.timedelta(days=STAFFING_LOOKAHEAD_DAYS)
     before = staffing_coverage(branches=branches, start=start, end=end)
+    fields = [
+        f.attname for f in Posting._meta.concrete_fields if not f.primary_key and not f.generated
+    ]
     savepoint = transaction.savepoint()
     try:
-        Posting.objects.filter(pk=posting.pk).update(
-            **{
-                f.attname: getattr(posting, f.attname)
-                for f in Posting._meta.concrete_fields
-                if not f.primary_key and not f.generated
-            }
-        )
+        Posting.objects.bulk_update(changed, fields)
         after = staffing_coverage(branches=branches, start=start, end=end)
     finally:
         transaction.savepoint_rollback(savepoint)
-    opened = [
-        min(set(coverage.gap_days) - set(before[pk].gap_days), default=None)
+    opened = {
+        pk: day
         for pk, coverage in after.items()
-    ]
-    return min((day for day in opened if day is not None), default=None)
+        if (day := min(set(coverage.gap_days) - set(before[pk].gap_days), default=None))
+    }
+    out: dict[int, dt.date] = {}
+    for posting in changed:
+        was = stored.get(posting.pk)
+        if was is None:
+            continue
+        days = [
+            opened[branch_id]
+            for branch_id in {was.branch_id, posting.branch_id}
+            if branch_id in opened
+            and _counted_days(was, branch_id, start, end, counted=bool(was.checklist_complete))
+            - _counted_days(posting, branch_id, start, end, counted=_checklist_complete(posting))
+        ]
+        if days:
+            out[posting.pk] = min(days)
+    return out
+
+
+def _checklist_complete(posting: Posting) -> bool:
+    # the generated column of an instance being changed still holds the stored value
+    return posting.agreement_signed and posting.medical_passed and posting.licence_transferred
+
+
+def _counted_days(
+    posting: Posting, branch_id: int, start: dt.date, end: dt.date, *, counted: bool
+) -> set[dt.date]:
+    """The days from `start` to `end` on which `posting` counts toward `branch_id`'s staff."""
+    if not counted or posting.branch_id != branch_id:
+        return set()
+    first, last = max(posting.start_date, start), min(posting.end_date or end, end)
+    return {first + dt.timedelta(days=i) for i in range((last - first).days + 1)}
 
 
 class StaffingGapError(ValidationError):

@@ -64,6 +64,21 @@ class ImportRecord(TimeStampedModel):
         _("errors"), default=list, blank=True, help_text=_("[{row, column, message}, …]")
     )
     preview = models.JSONField(_("preview"), default=list, blank=True)
+    confirmations = models.JSONField(
+        _("rows needing confirmation"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "[{row, column, message}, …]: rows a rule lets through only with an explicit "
+            "confirmation (a staffing gap), as the preview listed them."
+        ),
+    )
+    confirmed_at = models.DateTimeField(
+        _("rows confirmed at"),
+        null=True,
+        blank=True,
+        help_text=_("When the uploader confirmed the rows needing confirmation."),
+    )
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

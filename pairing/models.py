@@ -21,7 +21,7 @@ from accounts.policy import (
     ScopedQuerySet,
     Scoping,
 )
-from core.constraints import PostgresExclusionConstraint
+from core.constraints import PostgresExclusionConstraint, register_database_rule
 from core.models import TimeStampedModel
 
 
@@ -695,3 +695,21 @@ class StatSnapshot(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.label}（{self.as_of}）"
+
+
+# Rules PostgreSQL holds with constraint triggers (migration 0004: a quota's seats are
+# never exceeded, even under concurrent bookings), and the constraints a concurrent write
+# can still hit after validation: every path reports their refusal with these messages.
+register_database_rule(
+    "secondment_quota_seats", field="quota", message=_("Quota: all its seats are taken.")
+)
+register_database_rule(
+    "quota_seats_held",
+    field="seats",
+    message=_("Seats: fewer than the secondments already booked on this quota."),
+)
+register_database_rule(
+    "secondment_no_overlap_per_trainee",
+    field="start_date",
+    message=_("Dates: this trainee already has a secondment then."),
+)

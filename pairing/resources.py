@@ -42,6 +42,11 @@ from .models import (
     Secondment,
     SecondmentStatus,
 )
+from .services import (
+    ensure_free_seat,
+    ensure_pairing_changeable,
+    ensure_secondment_changeable,
+)
 
 
 class FirmPairingResource(SpreadsheetResource):
@@ -90,6 +95,7 @@ class FirmPairingResource(SpreadsheetResource):
     def loaded(self, found: dict[str, Any]) -> None:
         for obj in found.values():
             obj.agreement_level = obj.agreement.level
+            obj._stored_agreement_id = obj.agreement_id
 
     def prepare_instance(self, instance: FirmPairing) -> None:
         if instance.pk is None:
@@ -130,6 +136,23 @@ class FirmPairingResource(SpreadsheetResource):
         if instance.agreement_id is None and instance.helper_firm_id and instance.recipient_firm_id:
             # makes sure the row fails even when full_clean found nothing else
             errors.setdefault("agreement", []).append("-")
+            return
+        if instance.pk is not None:
+            # change_pairing's rule: a closed pairing is kept as it closed; the firms (the
+            # row's key) and the agreement (the level column) are fixed once proposed
+            stored = FirmPairing(
+                pk=instance.pk,
+                status=instance.status,  # never imported: the stored one
+                helper_firm_id=instance.helper_firm_id,
+                recipient_firm_id=instance.recipient_firm_id,
+                agreement_id=instance._stored_agreement_id,
+            )
+            problems: dict[str, list[str]] = {}
+            if not self.apply_rule(problems, lambda: ensure_pairing_changeable(stored, instance)):
+                if "agreement" in problems:  # reported on the level column
+                    problems["agreement_level"] = problems.pop("agreement")
+                for name, messages in problems.items():
+                    errors.setdefault(name, []).extend(messages)
 
     def export_queryset(self, queryset: Any) -> Any:
         return super().export_queryset(queryset).annotate(agreement_level=F("agreement__level"))
@@ -179,7 +202,8 @@ class QuotaWidget(NaturalKeyWidget):
 class SecondmentResource(SpreadsheetResource):
     """Secondments (跟班学习) booked by import, as `book_secondment` books them: PLANNED,
     the quota rows locked for the import's transaction, the seats counted with the rows of
-    the file, Secondment.clean()'s programme rules (1–2 months, mentor at the host firm,
+    the file (new rows and rows that move a secondment onto a quota) by the services' own
+    `ensure_free_seat`, Secondment.clean()'s programme rules (1–2 months, mentor at the host firm,
     host province helps the home province, quota's provinces and year, no overlap) on every
     row, and no two rows of the file overlapping for one trainee. Only planned secondments
     can be changed; starting, completing, cancelling and evaluating are services."""
@@ -211,13 +235,12 @@ class SecondmentResource(SpreadsheetResource):
         list(Quota.objects.select_for_update().values_list("pk", flat=True))
 
     def validate_row(self, instance: Secondment, errors: dict[str, list[str]]) -> None:
-        if instance.pk is not None and instance.status != SecondmentStatus.PLANNED:
-            errors.setdefault("start_date", []).append(
-                _("Status: only a planned secondment can be changed by import.")
-            )
-            return
         if instance.pk is None:
             instance.status = SecondmentStatus.PLANNED
+        elif not self.apply_rule(
+            errors, lambda: ensure_secondment_changeable(instance), attribute="start_date"
+        ):
+            return  # (the status is never imported: the instance's is the stored one)
         if self.row_has_errors:
             return  # a bad row holds no period and no seat for the rows below
         if instance.trainee_id and instance.start_date and instance.end_date:
@@ -230,13 +253,15 @@ class SecondmentResource(SpreadsheetResource):
             self._periods.setdefault(instance.trainee_id, []).append(
                 (instance.start_date, instance.end_date)
             )
-        if instance.pk is None and instance.quota_id:
+        # A row takes a seat of its quota when it is new or moves a secondment onto the
+        # quota; the rows above it that did so hold theirs (none is stored before the whole
+        # file is valid). A seat a row gives up is not lent to the rows below: as for
+        # Secondment.clean(), it is free once stored.
+        stored = getattr(instance, "_import_snapshot", {}).get("quota_id")
+        if instance.quota_id and instance.quota_id != stored:
             quota = instance.quota
             taken = self._taken(quota) + self._new_seats.get(quota.pk, 0)
-            if taken >= quota.seats:
-                errors.setdefault("quota", []).append(
-                    _("Quota: all %(seats)d seats are taken.") % {"seats": quota.seats}
-                )
+            if not self.apply_rule(errors, lambda: ensure_free_seat(quota=quota, taken=taken)):
                 return
             self._new_seats[quota.pk] = self._new_seats.get(quota.pk, 0) + 1
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.policy import Action, allows, ensure_can
 from core.audit import audit_context
+from core.constraints import database_rules
 from core.exceptions import ApplicationError
 
 from .models import (
@@ -96,19 +97,31 @@ def book_secondment(*, actor: Any, secondment: Secondment) -> Secondment:
     quota = Quota.objects.select_for_update().get(pk=secondment.quota_id)
     secondment.status = SecondmentStatus.PLANNED
     secondment.full_clean()  # Secondment.clean() checks the programme's rules
-    if quota.seats_taken() >= quota.seats:  # again, now under the quota row's lock
+    ensure_free_seat(quota=quota, taken=quota.seats_taken())  # again, under the lock
+    # the exclusion constraint or the seat trigger may still catch a race: their messages
+    with audit_context(actor=actor), database_rules():
+        secondment.save()
+    return secondment
+
+
+def ensure_free_seat(*, quota: Quota, taken: int) -> None:
+    """The quota-seat rule, for one more secondment on `quota` when `taken` seats are held
+    besides it (a booking, or a planned secondment moved onto the quota). Every path that
+    books calls this; PostgreSQL holds the same rule (the `secondment_quota_seats`
+    constraint trigger)."""
+    if taken >= quota.seats:
         raise ValidationError(
             {"quota": _("Quota: all %(seats)d seats are taken.") % {"seats": quota.seats}}
         )
-    with audit_context(actor=actor):
-        try:
-            with transaction.atomic():
-                secondment.save()
-        except IntegrityError as exc:  # the exclusion constraint caught a race
-            raise ValidationError(
-                {"start_date": _("Dates: this trainee already has a secondment then.")}
-            ) from exc
-    return secondment
+
+
+def ensure_secondment_changeable(stored: Secondment) -> None:
+    """Only a planned secondment is changed by editing it; once it has started, only the
+    actions (start, complete, cancel, evaluate) change it."""
+    if stored.status != SecondmentStatus.PLANNED:
+        raise ApplicationError(
+            _("Status: only a planned secondment can be changed."), code="invalid_state"
+        )
 
 
 @transaction.atomic
@@ -118,32 +131,16 @@ def change_secondment(*, actor: Any, secondment: Secondment) -> Secondment:
     stored = Secondment.objects.select_for_update().get(pk=secondment.pk)
     ensure_can(actor, Action.CHANGE, stored)
     ensure_can(actor, Action.CHANGE, secondment)
-    if stored.status != SecondmentStatus.PLANNED:
-        raise ApplicationError(
-            _("Status: only a planned secondment can be changed."), code="invalid_state"
-        )
+    ensure_secondment_changeable(stored)
     if secondment.trainee_id != stored.trainee_id:
         raise ValidationError({"trainee": _("Trainee: cannot be changed once booked.")})
     Quota.objects.select_for_update().get(pk=secondment.quota_id)
     secondment.status = stored.status
-    secondment.full_clean()
-    with audit_context(actor=actor):
-        try:
-            with transaction.atomic():
-                secondment.save(
-                    update_fields=[
-                        "host_firm",
-                        "mentor",
-                        "quota",
-                        "start_date",
-                        "end_date",
-                        "updated_at",
-                    ]
-                )
-        except IntegrityError as exc:
-            raise ValidationError(
-                {"start_date": _("Dates: this trainee already has a secondment then.")}
-            ) from exc
+    secondment.full_clean()  # Secondment.clean() counts the seats, now under the lock
+    with audit_context(actor=actor), database_rules():
+        secondment.save(
+            update_fields=["host_firm", "mentor", "quota", "start_date", "end_date", "updated_at"]
+        )
     return secondment
 
 
@@ -305,6 +302,17 @@ def change_pairing(*, actor: Any, pairing: FirmPairing) -> FirmPairing:
     agreement are fixed once proposed; the status moves only through the actions."""
     stored = FirmPairing.objects.select_for_update().get(pk=pairing.pk)
     ensure_can(actor, Action.CHANGE, pairing)
+    ensure_pairing_changeable(stored, pairing)
+    pairing.status = stored.status
+    pairing.full_clean()
+    with audit_context(actor=actor):
+        pairing.save(update_fields=["mode", "focus_areas", "term_start", "term_end", "updated_at"])
+    return pairing
+
+
+def ensure_pairing_changeable(stored: FirmPairing, pairing: FirmPairing) -> None:
+    """An open (proposed or active) pairing's terms may change; its firms and agreement
+    are fixed once proposed, and a closed pairing is kept as it closed."""
     if stored.status not in (PairingStatus.PROPOSED, PairingStatus.ACTIVE):
         raise ApplicationError(
             _("Status: this pairing is already closed."), code="invalid_transition"
@@ -318,11 +326,6 @@ def change_pairing(*, actor: Any, pairing: FirmPairing) -> FirmPairing:
         raise ValidationError(
             {n.removesuffix("_id"): _("Cannot be changed once the record exists.") for n in fixed}
         )
-    pairing.status = stored.status
-    pairing.full_clean()
-    with audit_context(actor=actor):
-        pairing.save(update_fields=["mode", "focus_areas", "term_start", "term_end", "updated_at"])
-    return pairing
 
 
 @transaction.atomic

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from typing import Any
 
 import tablib
@@ -29,6 +29,7 @@ from import_export import widgets as ie_widgets
 from import_export.instance_loaders import BaseInstanceLoader
 
 from core.bulk import CopyPipeline, bulk_insert
+from core.exceptions import ApplicationError
 from core.models import ImportMode
 
 from ..policy import ALL, Action
@@ -134,6 +135,7 @@ class SpreadsheetResource(resources.ModelResource):
         mode: str = ImportMode.CREATE_OR_UPDATE,
         row_numbers: list[int] | None = None,
         progress: Callable[[int, int], None] | None = None,
+        confirmed_rows: Collection[int] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -141,6 +143,10 @@ class SpreadsheetResource(resources.ModelResource):
         self.mode = ImportMode(mode)
         self.row_numbers = row_numbers
         self.progress = progress
+        #: the rows (as numbered in the file) the clerk confirmed; None: a preview, which
+        #: lists the rows that need a confirmation (see `confirm_row`)
+        self.confirmed_rows = None if confirmed_rows is None else frozenset(confirmed_rows)
+        self.confirmations: list[dict[str, Any]] = []
         self.total_rows = 0
         self._seen_keys: dict[str, int] = {}
         self._changeable: set[Any] | None = None
@@ -402,6 +408,7 @@ class SpreadsheetResource(resources.ModelResource):
     def after_init_instance(
         self, instance: models.Model, new: bool, row: dict[str, Any], **kwargs: Any
     ) -> None:
+        instance._import_row = int(kwargs.get("row_number") or 0)  # for confirm_row
         key = self.key_of_row(row)
         attribute = self.key_field.attribute
         here = self.spreadsheet_row(kwargs)
@@ -454,6 +461,52 @@ class SpreadsheetResource(resources.ModelResource):
 
     def validate_row(self, instance: models.Model, errors: dict[str, list[str]]) -> None:
         """Resource-specific rules; add messages to `errors` (field -> messages)."""
+
+    def confirm_row(
+        self,
+        instance: models.Model,
+        message: str,
+        result: Any,
+        *,
+        attribute: str = NON_FIELD_ERRORS,
+    ) -> bool:
+        """A row that a rule lets through only with an explicit confirmation (as the API's
+        and the admin's `confirm_gap`). The preview lists it and goes on as if it were
+        confirmed; the import applies it only if the clerk confirmed that row, and refuses
+        it otherwise with the rule's message (the whole file then saves nothing). True when
+        the row may be written as confirmed."""
+        index = getattr(instance, "_import_row", 0)
+        number = self.spreadsheet_row({"row_number": index})
+        self.confirmations.append(
+            {"row": number, "column": self.column_for(attribute), "message": str(message)}
+        )
+        if self.confirmed_rows is None or number in self.confirmed_rows:
+            return True
+        result.append_invalid_row(index, {}, ValidationError({attribute: [message]}))
+        return False
+
+    @staticmethod
+    def apply_rule(
+        errors: dict[str, list[str]],
+        rule: Callable[[], None],
+        *,
+        attribute: str = NON_FIELD_ERRORS,
+    ) -> bool:
+        """Check a row with one of the services' own rule functions (the same function the
+        service calls, so the import cannot drift from it): a ValidationError's messages go
+        to their fields, an ApplicationError's (a state rule) to `attribute`. True when
+        the rule holds."""
+        try:
+            rule()
+        except ValidationError as e:
+            found = e.message_dict if hasattr(e, "error_dict") else {attribute: e.messages}
+            for name, messages in found.items():
+                errors.setdefault(name, []).extend(messages)
+            return False
+        except ApplicationError as e:
+            errors.setdefault(attribute, []).append(str(e.message))
+            return False
+        return True
 
     def validate_instance(
         self,

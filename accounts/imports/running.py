@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,6 +15,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.audit import audit_context
+from core.constraints import rule_error
 from core.models import ImportMode
 from core.spreadsheets import Table
 
@@ -34,6 +35,9 @@ class ImportOutcome:
     unchanged: int = 0
     errors: list[dict[str, Any]] = field(default_factory=list)
     preview: list[dict[str, Any]] = field(default_factory=list)
+    #: rows a rule lets through only with the clerk's confirmation ({row, column,
+    #: message}): listed by the preview; applied only when confirmed
+    confirmations: list[dict[str, Any]] = field(default_factory=list)
     dry_run: bool = True
 
     @property
@@ -114,16 +118,23 @@ def run_import(
     mode: str = ImportMode.CREATE_OR_UPDATE,
     dry_run: bool,
     progress: Callable[[int, int], None] | None = None,
+    confirmed_rows: Collection[int] = (),
 ) -> ImportOutcome:
     """Import `table` all-or-nothing. With `dry_run`, or when any row is bad, the
-    transaction is rolled back; the outcome lists every bad row in Chinese."""
+    transaction is rolled back; the outcome lists every bad row in Chinese. A row that
+    needs an explicit confirmation (a staffing gap) is listed in `confirmations` by the
+    preview and applied only if its number is in `confirmed_rows`."""
     with translation.override(IMPORT_LANGUAGE):
         outcome = ImportOutcome(total=len(table.rows), dry_run=dry_run)
         outcome.errors = header_errors(resource_class, table.headers)
         if outcome.errors:
             return outcome
         resource = resource_class(
-            user=user, mode=mode, row_numbers=table.row_numbers, progress=progress
+            user=user,
+            mode=mode,
+            row_numbers=table.row_numbers,
+            progress=progress,
+            confirmed_rows=None if dry_run else confirmed_rows,
         )
         dataset = tablib.Dataset(*[tuple(r) for r in table.rows], headers=table.headers)
         try:
@@ -139,6 +150,7 @@ def run_import(
                 # the database's own checks report too, and is then rolled back below.
                 result = resource.import_data(dataset, dry_run=False, use_transactions=False)
                 _collect(resource, result, outcome)
+                outcome.confirmations = sorted(resource.confirmations, key=lambda c: c["row"])
                 if dry_run or outcome.errors:
                     raise _Rollback
         except _Rollback:
@@ -169,12 +181,14 @@ def _collect(resource: SpreadsheetResource, result: Any, outcome: ImportOutcome)
         for e in row_errors:
             errors.append({"row": number(index), "column": "", "message": str(e.error)[:500]})
     for e in result.base_errors:
+        # a rule PostgreSQL holds (a quota's seats) refused the batch: the rule's message
+        rule = rule_error(e.error)
+        text = "；".join(rule.messages) if rule is not None else str(e.error)[:500]
         errors.append(
             {
                 "row": 0,
                 "column": "",
-                "message": _("The batch could not be saved: %(error)s")
-                % {"error": str(e.error)[:500]},
+                "message": _("The batch could not be saved: %(error)s") % {"error": text},
             }
         )
     errors.sort(key=lambda e: (e["row"], e["column"]))
