@@ -21,9 +21,9 @@ from functools import reduce
 from operator import or_
 from typing import TYPE_CHECKING, Any
 
-from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
-from django.db.models import Q
+from django.db.models import BooleanField, Expression, F, Q, Subquery
 from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
@@ -114,13 +114,12 @@ class Scoping:
         return reach == ALL or province_id_of(user) is not None
 
     # --- rows ---------------------------------------------------------------------------
-    def q_for_province(self, province_id: int) -> Q:
+    def q_for_province(self, model: type[models.Model], province_id: int) -> Q:
+        """The rows of `model` that involve the province: one condition per path, each on
+        a column of the model itself, OR-ed (see `_path_condition`)."""
         if not self.province_paths:  # national data involves no single province
             return Q(pk__in=[])
-        return reduce(
-            or_,
-            (Q(**{(f"{p}__pk" if p else "pk"): province_id}) for p in self.province_paths),
-        )
+        return reduce(or_, (_path_condition(model, p, province_id) for p in self.province_paths))
 
     def filter(self, queryset: models.QuerySet, user: Any, action: Action) -> models.QuerySet:
         reach = self.reach(user, action)
@@ -129,14 +128,7 @@ class Scoping:
         province_id = province_id_of(user)
         if reach is None or province_id is None:
             return queryset.none()
-        q = self.q_for_province(province_id)
-        queryset = queryset.filter(q)
-        # several paths through to-many relations can repeat a row
-        if len(self.province_paths) > 1 or any(
-            _crosses_many(queryset.model, p) for p in self.province_paths
-        ):
-            queryset = queryset.distinct()
-        return queryset
+        return queryset.filter(self.q_for_province(queryset.model, province_id))
 
     def provinces_of(self, obj: models.Model) -> set[int]:
         """Province ids the object involves, read from its current (unsaved) values."""
@@ -171,16 +163,67 @@ class Scoping:
             raise PermissionDenied(_("You may only save records that involve your own province."))
 
 
-def _crosses_many(model: type[models.Model], path: str) -> bool:
-    for name in path.split("__") if path else []:
-        try:
-            f = model._meta.get_field(name)
-        except FieldDoesNotExist:
-            return False
-        if f.many_to_many or f.one_to_many:
-            return True
-        model = f.related_model
-    return False
+class AnyOf(Expression):
+    """`column = ANY(ARRAY(subquery))` on PostgreSQL, `column IN (subquery)` elsewhere.
+
+    PostgreSQL runs the ARRAY(...) once (an InitPlan) and then treats its result as a
+    constant list, so the condition is an index condition on `column` and several of them
+    OR-ed together become a BitmapOr of index scans. `column IN (subquery)` inside an OR
+    cannot become a join: it is checked row by row, over the whole table.
+    """
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, column: str, queryset: models.QuerySet) -> None:
+        super().__init__()
+        self.column = F(column)
+        self.subquery = Subquery(queryset)
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.column, self.subquery]
+
+    def set_source_expressions(self, exprs: list[Any]) -> None:
+        self.column, self.subquery = exprs
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, tuple]:
+        column, column_params = compiler.compile(self.column)
+        subquery, subquery_params = compiler.compile(self.subquery)
+        return f"{column} IN {subquery}", (*column_params, *subquery_params)
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, tuple]:
+        column, column_params = compiler.compile(self.column)
+        subquery, subquery_params = compiler.compile(self.subquery)
+        return f"{column} = ANY(ARRAY{subquery})", (*column_params, *subquery_params)
+
+
+def _path_condition(model: type[models.Model], path: str, province_id: int) -> Q:
+    """The rows of `model` whose `path` leads to the province, as a condition on a column
+    of `model` itself (no join in the outer query), so that every path uses an index
+    whatever the number of paths.
+
+    The naive `path1 = X OR path2 = X` puts an OR across a join, which PostgreSQL can
+    only answer by reading every row (751,520 lawyers for one province's page), and
+    needs DISTINCT where a to-many path repeats rows. Instead:
+    - "" (the Province itself) and "province": `pk = X`, `province_id = X`;
+    - a foreign key first (`firm__province`): `firm_id = ANY(ARRAY(SELECT id FROM firm
+      WHERE <the rest of the path, by the same rule>))`;
+    - a to-many relation first (`host_provinces`, `secondments__host_firm__province`):
+      `id = ANY(ARRAY(SELECT id FROM model JOIN ... WHERE ...))` — no row repeated.
+    """
+    if not path:
+        return Q(pk=province_id)
+    name, _, rest = path.partition("__")
+    f = model._meta.get_field(name)
+    if f.many_to_one or (f.one_to_one and f.concrete):
+        if not rest:
+            return Q(**{f.attname: province_id})
+        related = f.related_model._base_manager.filter(
+            _path_condition(f.related_model, rest, province_id)
+        )
+        return Q(AnyOf(f.attname, related.order_by().values("pk")))
+    rows = model._base_manager.filter(**{f"{path}__pk": province_id})
+    return Q(AnyOf("pk", rows.order_by().values("pk")))
 
 
 def _follow(obj: models.Model | None, parts: list[str]) -> set[int]:
