@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pghistory
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from accounts.policy import ALL, OWN, PROVINCE_RECORDS, Action, Role, ScopedQuerySet, Scoping
@@ -103,6 +105,17 @@ class LawFirm(TimeStampedModel):
                 name="lawfirm_initials_idx",
                 opclasses=["varchar_pattern_ops"],
             ),
+            # the admin's and portal's search expressions (see lawyers.Lawyer.Meta)
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="lawfirm_name_trgm_idx"),
+            models.Index(
+                OpClass(Upper("name_pinyin"), name="text_pattern_ops"),
+                name="lawfirm_pinyin_upper_idx",
+            ),
+            models.Index(
+                OpClass(Upper("name_initials"), name="text_pattern_ops"),
+                name="lawfirm_initials_upper_idx",
+            ),
+            models.Index(Upper("credit_code"), name="lawfirm_credit_code_upper_idx"),
         ]
         constraints = [
             models.CheckConstraint(

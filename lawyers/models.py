@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pghistory
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from accounts.policy import PROVINCE_RECORDS, ScopedQuerySet, Scoping
@@ -106,6 +108,19 @@ class Lawyer(TimeStampedModel):
         indexes = [
             models.Index(fields=["province", "name_initials"], name="lawyer_province_initials_idx"),
             models.Index(fields=["updated_at", "id"], name="lawyer_sync_idx"),
+            # name search as the admin and the portal write it: icontains is
+            # UPPER(name) LIKE '%…%', istartswith UPPER(…) LIKE '…%', iexact UPPER(…) = …;
+            # each OR-ed arm needs an index on that very expression
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="lawyer_name_trgm_idx"),
+            models.Index(
+                OpClass(Upper("name_pinyin"), name="text_pattern_ops"),
+                name="lawyer_pinyin_upper_idx",
+            ),
+            models.Index(
+                OpClass(Upper("name_initials"), name="text_pattern_ops"),
+                name="lawyer_initials_upper_idx",
+            ),
+            models.Index(Upper("current_licence_no"), name="lawyer_licence_no_upper_idx"),
         ]
         constraints = [
             models.CheckConstraint(
