@@ -1,6 +1,8 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -31,6 +33,7 @@ from .services import (
     complete_secondment,
     dissolve_pairing,
     end_pairing,
+    ensure_seats_cover_bookings,
     propose_pairing,
     return_report,
     save_report_draft,
@@ -81,8 +84,25 @@ class PairingAgreementAdmin(ScopedModelAdmin):
     autocomplete_fields = ("helper_province", "recipient_province")
 
 
+class QuotaAdminForm(forms.ModelForm):
+    """Refuses seats below those already booked, counted under the quota row's lock (the
+    admin's change view is one transaction, so the lock is held until the save): a form
+    error, never the database's refusal (`quota_seats_held`) as a 500."""
+
+    def _post_clean(self) -> None:
+        super()._post_clean()
+        quota = self.instance
+        if quota.pk is not None and quota.seats is not None and "seats" not in self.errors:
+            Quota.objects.select_for_update().filter(pk=quota.pk).first()
+            try:
+                ensure_seats_cover_bookings(quota=quota, taken=quota.seats_taken())
+            except ValidationError as exc:
+                self.add_error(None, exc)
+
+
 @admin.register(Quota)
 class QuotaAdmin(ScopedModelAdmin):
+    form = QuotaAdminForm
     list_display = ("name", "year", "seats")
     list_filter = (year_filter("year"), province_filter("host_provinces", "source_provinces"))
     search_fields = ("name",)
@@ -94,8 +114,22 @@ class TrainingActivityInline(ScopedTabularInline):
     fields = ("kind", "held_on", "hours", "title")
 
 
+class SecondmentAdminForm(forms.ModelForm):
+    """Validates under the chosen quota's row lock, held until the save (the admin's
+    change view is one transaction): Secondment.clean() then counts the seats as the
+    booking will find them, so two clerks booking the last seat at once get a form error
+    for the second, not a 500 from the service's recount or the seat trigger."""
+
+    def _post_clean(self) -> None:
+        quota = self.cleaned_data.get("quota")
+        if quota is not None:
+            Quota.objects.select_for_update().filter(pk=quota.pk).first()
+        super()._post_clean()
+
+
 @admin.register(Secondment)
 class SecondmentAdmin(SpreadsheetAdminMixin, ScopedModelAdmin):
+    form = SecondmentAdminForm
     list_display = (
         "trainee",
         "host_firm",

@@ -64,11 +64,7 @@ def save_quota(
         raise PermissionDenied(_("You do not have permission to do this."))
     if not created:
         ensure_can(actor, Action.CHANGE, Quota.objects.select_for_update().get(pk=quota.pk))
-        taken = quota.seats_taken()
-        if quota.seats is not None and quota.seats < taken:
-            raise ValidationError(
-                {"seats": _("Seats: %(taken)d are already booked.") % {"taken": taken}}
-            )
+        ensure_seats_cover_bookings(quota=quota, taken=quota.seats_taken())
     quota.full_clean()
     with audit_context(actor=actor):
         quota.save()
@@ -84,6 +80,15 @@ def save_quota(
     # (an error rolls the whole write back)
     ensure_can(actor, Action.ADD if created else Action.CHANGE, quota)
     return quota
+
+
+def ensure_seats_cover_bookings(*, quota: Quota, taken: int) -> None:
+    """A quota never shrinks below the `taken` seats its secondments hold (PostgreSQL
+    holds the same rule: the `quota_seats_held` constraint trigger)."""
+    if quota.seats is not None and quota.seats < taken:
+        raise ValidationError(
+            {"seats": _("Seats: %(taken)d are already booked.") % {"taken": taken}}
+        )
 
 
 # --- secondments -------------------------------------------------------------------------

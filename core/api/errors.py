@@ -22,6 +22,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from ..constraints import rule_error
 from ..exceptions import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -79,6 +80,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
+    elif isinstance(exc, IntegrityError) and (rule := rule_error(exc)) is not None:
+        # a rule PostgreSQL holds (a quota's seats, no overlap) refused a write that no
+        # service turned into its message first: the rule's field and message, as a 400
+        logger.info("database rule answered 400: %s", exc)
+        exc = exceptions.ValidationError(rule.message_dict)
     elif isinstance(exc, IntegrityError):
         # a concurrent write won the race for a unique value: the client may retry
         logger.info("integrity error answered 409: %s", exc)

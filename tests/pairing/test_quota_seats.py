@@ -11,6 +11,7 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 from django.utils import translation
 
 from accounts.import_records import create_import_record, process_import_record
@@ -284,4 +285,102 @@ def test_twenty_concurrent_raw_moves_onto_the_last_seat_have_one_winner(users, r
     refused = [o for o in outcomes if isinstance(o, IntegrityError)]
     assert len(refused) == 19, outcomes
     assert {violated_rule(e) for e in refused} == {"secondment_quota_seats"}
+    assert case["a"].seats_taken() == 3
+
+
+# --- every path reports the rule, never a 500 ------------------------------------------------
+
+
+def test_the_admin_refuses_seats_below_the_booked_ones_as_a_form_error(client, users, regions):
+    case = hunan_intake(seats_a=3, taken_a=2, on_b=0)
+    quota = case["a"]
+    client.force_login(users["ministry"])
+
+    response = client.post(
+        reverse("admin:pairing_quota_change", args=[quota.pk]),
+        {
+            "year": quota.year,
+            "name": quota.name,
+            "host_provinces": [p.pk for p in quota.host_provinces.all()],
+            "source_provinces": [p.pk for p in quota.source_provinces.all()],
+            "seats": 1,
+            "note": "",
+        },
+    )
+
+    assert response.status_code == 200  # the form again, with the error; not a 500
+    assert response.context["adminform"].form.errors == {"seats": ["名额数：已有 2 个名额被预订。"]}
+    assert Quota.objects.get(pk=quota.pk).seats == 3
+
+
+def test_the_api_answers_a_refusal_by_the_seat_trigger_with_the_rules_message(regions):
+    """A write no service validated (a path added later) that the trigger refuses: the
+    API's problem body names the field and the rule, as a 400."""
+    from core.api.errors import exception_handler
+
+    case = hunan_intake(seats_a=1, taken_a=1, on_b=1)
+    with pytest.raises(IntegrityError) as refused, transaction.atomic():
+        Secondment.objects.filter(pk=case["moving"][0].pk).update(quota=case["a"])
+
+    with translation.override("zh-hans"):
+        response = exception_handler(refused.value, {})
+
+    assert response.status_code == 400
+    assert response.data["code"] == "invalid"
+    assert response.data["detail"] == {"quota": ["名额：该名额已全部占满。"]}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_clerks_booking_the_last_seat_in_the_admin_at_once_get_one_form_error(users, regions):
+    """The admin form validates under the quota's lock: the second clerk's booking comes
+    back as the form with the seat rule's message, not as a 500."""
+    from django.test import Client
+
+    case = hunan_intake(seats_a=3, taken_a=2, on_b=0)
+    url = reverse("admin:pairing_secondment_add")
+    clients, payloads = [], []
+    for i in range(2):
+        client = Client()
+        client.force_login(users["ministry"])
+        formset = client.get(url).context["inline_admin_formsets"][0].formset
+        trainee = TraineeFactory(home_province=province(("50", "53")[i]))
+        payloads.append(
+            {
+                "trainee": trainee.pk,
+                "host_firm": case["host"].pk,
+                "mentor": case["mentor"].pk,
+                "quota": case["a"].pk,
+                "start_date": "2027-09-01",
+                "end_date": "2027-10-10",
+                f"{formset.prefix}-TOTAL_FORMS": "0",
+                f"{formset.prefix}-INITIAL_FORMS": "0",
+            }
+        )
+        clients.append(client)
+    barrier = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def book(client, payload) -> None:
+        try:
+            barrier.wait(timeout=20)
+            response = client.post(url, payload)
+            outcomes.append(
+                response.status_code
+                if response.status_code != 200
+                else response.context["adminform"].form.errors
+            )
+        except Exception as exc:
+            outcomes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=book, args=pair) for pair in zip(clients, payloads, strict=True)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    assert sorted(outcomes, key=str) == [302, {"quota": ["名额：3 个名额已全部占满。"]}], outcomes
     assert case["a"].seats_taken() == 3
