@@ -145,6 +145,21 @@ def _counted_days(
     return {first + dt.timedelta(days=i) for i in range((last - first).days + 1)}
 
 
+def staffing_window_end(end_date: dt.date) -> dt.date:
+    """The last day of the staffing look-ahead after a posting ends on `end_date`. A date
+    so late that the look-ahead leaves the calendar (9999-12-31 + 30 days) is refused on
+    `end_date`, whatever else validates it, rather than overflowing. (The day after the
+    window must exist too: staffing_coverage steps one day past each posting's last.)"""
+    try:
+        end_date + dt.timedelta(days=STAFFING_LOOKAHEAD_DAYS + 1)
+        return end_date + dt.timedelta(days=STAFFING_LOOKAHEAD_DAYS)
+    except OverflowError as exc:
+        latest = dt.date.max - dt.timedelta(days=STAFFING_LOOKAHEAD_DAYS + 1)
+        raise ValidationError(
+            {"end_date": _("End date: must be %(latest)s or earlier.") % {"latest": latest}}
+        ) from exc
+
+
 class StaffingGapError(ValidationError):
     """Ending this posting would leave the branch below its minimum staff."""
 
@@ -159,12 +174,12 @@ def end_posting(
     ensure_can(actor, Action.CHANGE, p)
     if end_date < p.start_date:
         raise ValidationError({"end_date": _("End date: must not be before the start date.")})
+    window_end = staffing_window_end(end_date)
     if not reason.strip():
         raise ValidationError({"end_reason": _("Reason for ending: required.")})
     BranchOffice.objects.select_for_update().filter(pk=p.branch_id).first()
     old_end = p.end_date
     p.end_date, p.end_reason = end_date, reason.strip()
-    window_end = end_date + dt.timedelta(days=STAFFING_LOOKAHEAD_DAYS)
     with audit_context(actor=actor):
         p.save(update_fields=["end_date", "end_reason", "updated_at"])
         coverage = staffing_coverage(

@@ -174,35 +174,54 @@ def encode_cursor(position: tuple[dt.datetime, int]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+#: longer than any cursor encode_cursor makes (a 32-character time and a 19-digit id)
+MAX_CURSOR_LENGTH = 200
+
+
 def decode_cursor(text: str) -> tuple[dt.datetime, int]:
+    """The (updated_at, id) position of a cursor that encode_cursor made; 400 naming
+    `cursor` for anything else (never an error of the json module, the calendar or the
+    database: the moment comes back in UTC, which PostgreSQL takes whatever its offset)."""
     try:
+        if len(text) > MAX_CURSOR_LENGTH:
+            raise ValueError
         raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
         stamp, pk = json.loads(raw)
         moment = dt.datetime.fromisoformat(stamp)
         if moment.tzinfo is None or not isinstance(pk, int) or not 0 <= pk < 2**63:
             raise ValueError
-    except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+        moment = moment.astimezone(dt.UTC)
+    except (
+        ValueError,
+        TypeError,
+        OverflowError,
+        RecursionError,
+        json.JSONDecodeError,
+        UnicodeDecodeError,
+    ) as exc:
         raise ValidationError({"cursor": [_("Cursor: not a cursor this API handed out.")]}) from exc
     return moment, pk
 
 
 def parse_since(text: str) -> dt.datetime:
-    moment = parse_datetime(text.strip())
-    if moment is None:
-        try:
-            day = dt.date.fromisoformat(text.strip())
-        except ValueError:
-            day = None
-        if day is not None:
+    """`?updated_since=` as a moment in UTC; 400 naming `updated_since` for a text that is
+    not a date or time, or names none (an offset past ±24 h, 30 February, a moment that
+    leaves the years 1–9999 in UTC)."""
+    text = text.strip()
+    try:
+        moment = parse_datetime(text)
+        if moment is None:
+            day = dt.date.fromisoformat(text)
             moment = dt.datetime.combine(day, dt.time.min)
-    if moment is None:
+    except ValueError as exc:
+        # not a date or time at all, or well-formed and not in the calendar
         raise ValidationError(
             {
                 "updated_since": [
                     _("updated_since: an ISO 8601 date or time, e.g. 2026-11-27T08:00:00+08:00.")
                 ]
             }
-        )
+        ) from exc
     try:
         if timezone.is_naive(moment):
             moment = timezone.make_aware(moment)

@@ -21,9 +21,10 @@ class NaturalKeyRelatedField(serializers.RelatedField):
     rows the caller may PICK (the policy layer): another province's row is "does not
     exist", whatever its id."""
 
+    # DRF's fail() fills placeholders with str.format: {name}, never %(name)s
     default_error_messages = {
-        "does_not_exist": _("No %(model)s with %(field)s “%(value)s” that you may use."),
-        "invalid": _("Give the %(field)s (text) or the id (a whole number)."),
+        "does_not_exist": _("No {model} with {field} “{value}” that you may use."),
+        "invalid": _("Give the {field} (text) or the id (a whole number)."),
     }
 
     def __init__(self, *, model: type[models.Model], natural_key: str, **kwargs: Any) -> None:

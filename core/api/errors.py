@@ -43,12 +43,22 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-def _both_languages(message: Any) -> dict[str, str]:
+def _both_languages(message: Any, **params: Any) -> dict[str, str]:
+    """`message` in Chinese and English, its DRF-style placeholders ({method}) filled."""
     out = {}
     for lang, key in (("zh-hans", "zh"), ("en", "en")):
         with translation.override(lang):
-            out[key] = str(message)
+            out[key] = str(message).format(**params) if params else str(message)
     return out
+
+
+def _message_params(exc: exceptions.APIException, request: Any) -> dict[str, Any]:
+    """What the default messages of DRF's 405 and 415 name: the method, the media type."""
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        return {"method": getattr(request, "method", "")}
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return {"media_type": getattr(request, "content_type", "")}
+    return {}
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -99,7 +109,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         detail = response.data
         code = "invalid"
     else:
-        message = _both_languages(exc.default_detail)
+        message = _both_languages(
+            exc.default_detail, **_message_params(exc, context.get("request"))
+        )
         detail = str(exc.detail)
     response.data = {
         "status": response.status_code,
