@@ -118,6 +118,11 @@ if IS_POSTGRES:
 # --- cache / redis ---------------------------------------------------------------------
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 CACHES = {"default": env.cache("CACHE_URL", default=REDIS_URL)}
+# A Redis that accepts connections but never answers would hang every request that reads
+# the cache (and /healthz); with these a cache call fails within seconds.
+REDIS_CACHE_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+if CACHES["default"]["BACKEND"].endswith(".RedisCache"):
+    CACHES["default"].setdefault("OPTIONS", {}).update(REDIS_CACHE_OPTIONS)
 
 # --- auth ------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -263,6 +268,9 @@ REST_FRAMEWORK = {
     ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
+# Seconds the rate limit waits for Redis (connect, then answer): past it the request is
+# let through unthrottled (logged), so a dead or hung Redis does not fail the API.
+API_THROTTLE_TIMEOUT = env.float("API_THROTTLE_TIMEOUT", default=0.2)
 # Incremental sync (keyset pages) serves rows changed more than this many seconds ago:
 # a transaction still open when a client reads past its updated_at would otherwise be
 # skipped. Keep it above the longest write transaction (imports run in Celery).
@@ -422,8 +430,13 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_ENABLE_UTC = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 60 * 60}
-# Workers keep their database connection across tasks (measured: 4x throughput).
+# Workers keep their database connection across tasks (measured: 4x throughput); before
+# each task, config/celery.py drops one that broke (a database restart) or is too old.
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=200)
+# The worker's health check (`manage.py worker_health`) fails, and /healthz reports the
+# worker `stale`, when no heartbeat task (sent by beat every 5 minutes) succeeded for this
+# long. Keep it above CELERY_TASK_TIME_LIMIT: long tasks may hold every pool process.
+WORKER_HEARTBEAT_MAX_AGE_SECONDS = env.int("WORKER_HEARTBEAT_MAX_AGE_SECONDS", default=20 * 60)
 CELERY_BEAT_SCHEDULE = {
     "daily-reminder-sweep": {
         "task": "reminders.tasks.run_daily_sweep",

@@ -14,7 +14,11 @@ _XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
 _REDIS_DB = 15 - int(_XDIST_WORKER.removeprefix("gw") or 0) % 8
 REDIS_URL = env("TEST_REDIS_URL", default=f"redis://127.0.0.1:6379/{_REDIS_DB}")
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": REDIS_CACHE_OPTIONS,
+    }
 }
 CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = CELERY_BROKER_URL

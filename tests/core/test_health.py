@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import json
 import os
 import socket
@@ -12,7 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import time_machine
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
 from django.test import override_settings
+from django.utils import timezone
+
+from core.tasks import HEARTBEAT_KEY
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # Well above the 2 s broker timeouts and the database connect timeout, well below "hangs".
@@ -64,12 +72,29 @@ def healthz_in_subprocess(database_url: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+@pytest.fixture
+def no_heartbeat() -> Iterator[None]:
+    cache.delete(HEARTBEAT_KEY)
+    yield
+    cache.delete(HEARTBEAT_KEY)
+
+
+def record_heartbeat(at) -> None:
+    cache.set(HEARTBEAT_KEY, at.isoformat(), timeout=None)
+
+
 @pytest.mark.django_db
-def test_healthz_is_ok_when_database_and_broker_answer(client):
+def test_healthz_is_ok_when_database_and_broker_answer(client, no_heartbeat):
+    record_heartbeat(timezone.now())
+
     response = client.get("/healthz")
 
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+    assert response.json() == {
+        "status": "ok",
+        "checks": {"database": "ok", "broker": "ok"},
+        "worker": "ok",
+    }
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -88,10 +113,8 @@ def test_healthz_is_503_when_the_broker_is_unreachable(client):
     elapsed = time.monotonic() - started
 
     assert response.status_code == 503
-    assert response.json() == {
-        "status": "unavailable",
-        "checks": {"database": "ok", "broker": "unavailable"},
-    }
+    assert response.json()["status"] == "unavailable"
+    assert response.json()["checks"] == {"database": "ok", "broker": "unavailable"}
     assert elapsed < BOUND_SECONDS
 
 
@@ -111,10 +134,8 @@ def test_healthz_is_503_when_the_database_is_unreachable():
     outcome = healthz_in_subprocess("postgres://postgres@127.0.0.1:1/x")
 
     assert outcome["status_code"] == 503
-    assert outcome["body"] == {
-        "status": "unavailable",
-        "checks": {"database": "unavailable", "broker": "ok"},
-    }
+    assert outcome["body"]["status"] == "unavailable"
+    assert outcome["body"]["checks"] == {"database": "unavailable", "broker": "ok"}
     assert outcome["seconds"] < BOUND_SECONDS
 
 
@@ -124,3 +145,33 @@ def test_healthz_is_503_within_bounded_time_when_the_database_hangs(silent_serve
     assert outcome["status_code"] == 503
     assert outcome["body"]["checks"]["database"] == "unavailable"
     assert outcome["seconds"] < BOUND_SECONDS
+
+
+@pytest.mark.django_db
+def test_a_worker_heartbeat_older_than_the_limit_is_reported_stale_but_web_stays_ready(
+    client, no_heartbeat, settings
+):
+    settings.WORKER_HEARTBEAT_MAX_AGE_SECONDS = 20 * 60
+    ran_at = timezone.now()
+    record_heartbeat(ran_at)
+
+    with time_machine.travel(ran_at + dt.timedelta(minutes=19), tick=False):
+        fresh = client.get("/healthz")
+        call_command("worker_health", stdout=io.StringIO())
+    with time_machine.travel(ran_at + dt.timedelta(minutes=21), tick=False):
+        stale = client.get("/healthz")
+        with pytest.raises(CommandError, match="worker stale"):
+            call_command("worker_health")
+
+    assert fresh.json()["worker"] == "ok"
+    assert stale.json()["worker"] == "stale"
+    # a load balancer keeps the web server: its database and broker answer
+    assert stale.status_code == 200
+    assert stale.json()["status"] == "ok"
+
+
+@pytest.mark.django_db
+def test_a_worker_that_never_ran_a_heartbeat_fails_its_health_check(client, no_heartbeat):
+    assert client.get("/healthz").json()["worker"] == "unknown"
+    with pytest.raises(CommandError, match="worker unknown"):
+        call_command("worker_health")

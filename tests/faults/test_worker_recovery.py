@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from celery import Celery
 
 from tests.faults.servers import ThrowawayPostgres, ThrowawayRedis
@@ -22,6 +23,7 @@ HEARTBEAT = "core.tasks.heartbeat"
 # after the restart, every task must succeed within this many seconds of the server
 # accepting connections again
 RECOVERY_SECONDS = 15
+MAX_AGE_SECONDS = 10
 
 
 def production_environment(database_url: str, redis_url: str) -> dict[str, str]:
@@ -103,6 +105,22 @@ def heartbeats(client: Celery, count: int, timeout: float = 30) -> list[str]:
     return states
 
 
+def worker_health(env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """The worker container's health check command (docker-compose.yml), past the ping."""
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+    check = " ".join(compose["services"]["worker"]["healthcheck"]["test"])
+    assert "python manage.py worker_health" in check
+    return subprocess.run(
+        [sys.executable, "manage.py", "worker_health"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
 def test_worker_reusing_connections_recovers_from_a_postgresql_restart_by_itself(
     worker: Celery, throwaway_postgres: ThrowawayPostgres
 ):
@@ -120,3 +138,31 @@ def test_worker_reusing_connections_recovers_from_a_postgresql_restart_by_itself
     assert time.monotonic() - restarted < RECOVERY_SECONDS
     # and keep succeeding
     assert heartbeats(worker, 8) == ["SUCCESS"] * 8
+
+
+def test_worker_health_check_fails_while_no_task_succeeds_and_passes_again_after(
+    worker: Celery, throwaway_postgres: ThrowawayPostgres, throwaway_redis: ThrowawayRedis
+):
+    env = {
+        **production_environment(throwaway_postgres.url(), throwaway_redis.url),
+        # above the few seconds `manage.py` takes to start
+        "WORKER_HEARTBEAT_MAX_AGE_SECONDS": str(MAX_AGE_SECONDS),
+    }
+    assert heartbeats(worker, 1, timeout=90) == ["SUCCESS"]
+    last_success = time.monotonic()
+    assert worker_health(env).returncode == 0
+
+    # when the database is down, no heartbeat succeeds
+    throwaway_postgres.stop("fast")
+    assert set(heartbeats(worker, 2)) == {"FAILURE"}
+    time.sleep(max(0.0, last_success + MAX_AGE_SECONDS + 1 - time.monotonic()))
+    failed = worker_health(env)
+
+    # then the worker's health check fails, saying why
+    assert failed.returncode == 1
+    assert "worker stale" in failed.stderr
+
+    # and passes once the worker runs tasks again
+    throwaway_postgres.start()
+    assert heartbeats(worker, 4) == ["SUCCESS"] * 4
+    assert worker_health(env).returncode == 0
