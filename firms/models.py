@@ -10,7 +10,9 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from accounts.policy import ALL, OWN, PROVINCE_RECORDS, Action, Role, ScopedQuerySet, Scoping
+from core.fields import PhoneField, PlausibleDateField, TextLineField
 from core.models import TimeStampedModel
+from core.validators import FIRM_EARLIEST, TODAY
 
 from .identifiers import validate_law_firm_credit_code
 
@@ -34,7 +36,7 @@ class PartyOrganisation(models.TextChoices):
 class LawFirm(TimeStampedModel):
     """A law firm (律师事务所), identified by its unified social credit code."""
 
-    name = models.CharField(_("name"), max_length=128)
+    name = TextLineField(_("name"), max_length=128)
     # searched by prefix only (startswith): one varchar_pattern_ops index each (Meta), not
     # db_index's pair of a plain and a pattern index — every index costs each import
     name_pinyin = models.CharField(_("name (pinyin)"), max_length=512, editable=False)
@@ -46,8 +48,8 @@ class LawFirm(TimeStampedModel):
         validators=[validate_law_firm_credit_code],
         help_text=_("18 characters, GB 32100-2015; a law firm's code starts with 31."),
     )
-    legacy_licence_no = models.CharField(
-        _("legacy practice licence number"), max_length=32, blank=True
+    legacy_licence_no = TextLineField(
+        _("legacy practice licence number"), max_length=32, blank=True, require_letter=False
     )
     province = models.ForeignKey(
         "regions.Province",
@@ -70,9 +72,13 @@ class LawFirm(TimeStampedModel):
         choices=OrganisationForm.choices,
         default=OrganisationForm.PARTNERSHIP,
     )
-    founded_on = models.DateField(_("founded"), null=True, blank=True)
+    founded_on = PlausibleDateField(
+        _("founded"), null=True, blank=True, earliest=FIRM_EARLIEST, latest=TODAY
+    )
     declared_lawyers = models.PositiveIntegerField(_("declared lawyers"), default=0)
-    declared_as_of = models.DateField(_("headcount as of"), null=True, blank=True)
+    declared_as_of = PlausibleDateField(
+        _("headcount as of"), null=True, blank=True, earliest=FIRM_EARLIEST, latest=TODAY
+    )
     is_large_scale = models.BooleanField(_("large-scale firm (规模所)"), default=False)
     is_boutique = models.BooleanField(_("boutique firm (精品所)"), default=False)
     is_model = models.BooleanField(_("model firm (示范所)"), default=False)
@@ -83,8 +89,8 @@ class LawFirm(TimeStampedModel):
         choices=PartyOrganisation.choices,
         default=PartyOrganisation.NONE,
     )
-    address = models.CharField(_("address"), max_length=256, blank=True)
-    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    address = TextLineField(_("address"), max_length=256, blank=True)
+    phone = PhoneField(_("phone"), blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
 
     objects = models.Manager.from_queryset(ScopedQuerySet)()
@@ -141,7 +147,7 @@ class LawFirm(TimeStampedModel):
 class BarAssociation(TimeStampedModel):
     """A provincial bar association (律师协会); the Corps has its own."""
 
-    name = models.CharField(_("name"), max_length=128, unique=True)
+    name = TextLineField(_("name"), max_length=128, unique=True)
     province = models.OneToOneField(
         "regions.Province",
         verbose_name=_("province"),
@@ -157,8 +163,8 @@ class BarAssociation(TimeStampedModel):
         related_name="bar_association",
         help_text=_("The organisation whose users act for this association on the platform."),
     )
-    address = models.CharField(_("address"), max_length=256, blank=True)
-    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    address = TextLineField(_("address"), max_length=256, blank=True)
+    phone = PhoneField(_("phone"), blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
 
     objects = models.Manager.from_queryset(ScopedQuerySet)()

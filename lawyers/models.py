@@ -14,7 +14,9 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from accounts.policy import PROVINCE_RECORDS, ScopedQuerySet, Scoping
+from core.fields import NarrativeField, PhoneField, PlausibleDateField, TextLineField
 from core.models import TimeStampedModel
+from core.validators import BIRTH_EARLIEST, FIRM_EARLIEST, PROGRAMME_EARLIEST, TODAY
 
 from .identifiers import FIRST_YEAR, validate_licence_number
 
@@ -48,7 +50,7 @@ class Lawyer(TimeStampedModel):
     """A practising lawyer, keyed by an internal id: the licence number changes when a
     lawyer is posted to another province (REFERENCE.md), so it lives in LawyerLicence."""
 
-    name = models.CharField(_("name"), max_length=64)
+    name = TextLineField(_("name"), max_length=64)
     name_pinyin = models.CharField(
         _("name (pinyin)"), max_length=256, editable=False, db_index=True
     )
@@ -56,7 +58,7 @@ class Lawyer(TimeStampedModel):
         _("name (initials)"), max_length=32, editable=False, db_index=True
     )
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
-    birth_date = models.DateField(_("birth date"))
+    birth_date = PlausibleDateField(_("birth date"), earliest=BIRTH_EARLIEST, latest=TODAY)
     political_status = models.CharField(
         _("political status"),
         max_length=32,
@@ -83,7 +85,7 @@ class Lawyer(TimeStampedModel):
     )
     practice_areas = models.JSONField(_("practice areas"), default=list, blank=True)
     # protected personal data (PIPL): masked in lists and exports by default
-    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    phone = PhoneField(_("phone"), blank=True)
     email = models.EmailField(_("e-mail"), blank=True)
     current_licence_no = models.CharField(
         _("current licence number"),
@@ -164,8 +166,8 @@ class LawyerLicence(TimeStampedModel):
         _("year first licensed"), null=True, editable=False
     )
     category = models.CharField(_("category digit"), max_length=1, blank=True, editable=False)
-    valid_from = models.DateField(_("valid from"))
-    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    valid_from = PlausibleDateField(_("valid from"), earliest=FIRM_EARLIEST)
+    valid_to = PlausibleDateField(_("valid to"), null=True, blank=True, earliest=FIRM_EARLIEST)
     is_current = models.BooleanField(_("current"), default=True)
 
     objects = models.Manager.from_queryset(ScopedQuerySet)()
@@ -251,7 +253,7 @@ class Trainee(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="trainees",
     )
-    selection_date = models.DateField(_("selection date"))
+    selection_date = PlausibleDateField(_("selection date"), earliest=PROGRAMME_EARLIEST)
     status = models.CharField(
         _("status"),
         max_length=16,
@@ -265,8 +267,8 @@ class Trainee(TimeStampedModel):
     practice_track = models.CharField(
         _("practice track"), max_length=32, choices=PracticeArea.choices
     )
-    plan_goals = models.TextField(_("training plan: goals"), blank=True)
-    plan_activities = models.TextField(_("training plan: planned activities"), blank=True)
+    plan_goals = NarrativeField(_("training plan: goals"), blank=True)
+    plan_activities = NarrativeField(_("training plan: planned activities"), blank=True)
 
     objects = models.Manager.from_queryset(ScopedQuerySet)()
     scoping = Scoping(

@@ -13,8 +13,8 @@ scrolls inside its own box. Shared by the browser tests of the portal and the ad
 - any cell is squeezed: its text wraps onto more lines than it has words AND holds fewer
   than SQUEEZED characters a line (one character a line is the bug this guards against;
   long prose that wraps at the cell's width is fine);
-- a cell of a table shown as stacked cards (its header row hidden) has no data-label,
-  so the reader would see a value without knowing what it is.
+- a value cell of a table shown as stacked cards (its header row hidden) has no
+  data-label, so the reader would see a value without knowing what it is.
 
 Lines are counted from the text's own line boxes (Range.getClientRects of each text node,
 grouped by their vertical position), not guessed from heights.
@@ -88,7 +88,11 @@ LAYOUT_PROBLEMS = """
     }
     const table = cell.closest("table");
     const head = table && table.tHead;
-    if (cell.tagName === "TD" && head && !head.checkVisibility() && !cell.dataset.label && text) {
+    // (a cell spanning columns, "nothing yet", or the value beside its row's own label
+    // in a two-cell row such as a total, needs no column label)
+    const spans = cell.colSpan > 1;
+    const besideItsLabel = cell.parentElement.cells.length === 2 && cell.parentElement.querySelector("th");
+    if (cell.tagName === "TD" && head && !head.checkVisibility() && !cell.dataset.label && text && !spans && !besideItsLabel) {
       problems.push(`${name(cell)} is shown as a card without its column's label (data-label)`);
     }
     if (!text) continue;
