@@ -1,27 +1,6 @@
-"""Fixtures that start throwaway PostgreSQL and Redis servers (tests/faults/servers.py)."""
+"""The fixtures that start throwaway PostgreSQL and Redis servers (tests/faults/servers.py;
+test modules elsewhere import them from there)."""
 
-from __future__ import annotations
+from tests.faults.servers import throwaway_postgres, throwaway_redis
 
-from collections.abc import Iterator
-
-import pytest
-
-from tests.faults.servers import ThrowawayPostgres, ThrowawayRedis
-
-
-@pytest.fixture
-def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
-    server = ThrowawayPostgres()
-    try:
-        yield server.start()
-    finally:
-        server.destroy()
-
-
-@pytest.fixture
-def throwaway_redis() -> Iterator[ThrowawayRedis]:
-    server = ThrowawayRedis()
-    try:
-        yield server.start()
-    finally:
-        server.stop()
+__all__ = ["throwaway_postgres", "throwaway_redis"]

@@ -12,6 +12,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -155,3 +156,23 @@ class ThrowawayRedis:
             self.process.terminate()
             self.process.wait(timeout=STARTUP_SECONDS)
         self.process = None
+
+
+@pytest.fixture
+def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
+    """A started ThrowawayPostgres, destroyed when the test ends."""
+    server = ThrowawayPostgres()
+    try:
+        yield server.start()
+    finally:
+        server.destroy()
+
+
+@pytest.fixture
+def throwaway_redis() -> Iterator[ThrowawayRedis]:
+    """A started ThrowawayRedis, stopped when the test ends (if the test has not)."""
+    server = ThrowawayRedis()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
