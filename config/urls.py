@@ -93,3 +93,6 @@ urlpatterns = [
 
 # an unknown URL under /api/ answers the API's JSON error shape, not an HTML page
 handler404 = "core.api.errors.page_not_found"
+# an error Django did not expect: 503 when the database does not answer, else 500, as JSON
+# under /api/ and as a page without database access elsewhere
+handler500 = "core.unavailable.server_error"

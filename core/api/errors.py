@@ -61,6 +61,17 @@ def _message_params(exc: exceptions.APIException, request: Any) -> dict[str, Any
     return {}
 
 
+def problem_body(status_code: int, code: str, message: Any, detail: Any) -> dict[str, Any]:
+    """The error shape for a response built outside DRF (a 503 when the database is down):
+    `message` in both languages, `detail` in the active one."""
+    return {
+        "status": status_code,
+        "code": code,
+        "message": _both_languages(message),
+        "detail": str(detail),
+    }
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Turns every known error into the documented shape; unknown errors stay 500s."""
     if isinstance(exc, ApplicationError):
