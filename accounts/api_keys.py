@@ -117,12 +117,15 @@ def find_key(secret: str) -> ApiKey | None:
     parts = secret.split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         return None
-    api_key = (
-        ApiKey.objects.select_related("service_user__organisation", "organisation")
-        .filter(prefix=parts[1])
-        .first()
-    )
-    if api_key is None or not hmac.compare_digest(api_key.key_digest, digest(secret)):
+    # one indexed lookup by the unique prefix on every API request: get(), not first(),
+    # which would sort by ApiKey's Meta ordering (a join to the organisation's name)
+    try:
+        api_key = ApiKey.objects.select_related("service_user__organisation", "organisation").get(
+            prefix=parts[1]
+        )
+    except ApiKey.DoesNotExist:
+        return None
+    if not hmac.compare_digest(api_key.key_digest, digest(secret)):
         return None
     return api_key
 
