@@ -6,8 +6,8 @@ field, the input kept, nothing saved); posts a lawyer to a branch short of staff
 leaves home).
 
 On every page: no request leaves 127.0.0.1, no console error or CSP violation, no failed
-request, `lang="zh-Hans"`, every visible input has its <label>, and nothing is wider than
-the screen. Screenshots of home and of the forms are saved under $PORTAL_SCREENSHOTS
+request, `lang="zh-Hans"`, every visible input has its <label>, nothing is wider than the
+screen and every table cell is as wide as its text needs (tests/layout.py). Screenshots of home and of the forms are saved under $PORTAL_SCREENSHOTS
 (default test-artifacts/portal/ in the repository).
 """
 
@@ -31,6 +31,7 @@ from branches.models import Posting, PostingKind
 from lawyers.models import TRAINEE_MAX_AGE, PracticeArea, Trainee
 from pairing.models import ReportStatus
 from tests.factories import LawFirmFactory, LawyerFactory, province
+from tests.layout import layout_problems
 from tests.portal.conftest import PASSWORD, portal_patterns
 
 pytestmark = pytest.mark.browser
@@ -170,6 +171,9 @@ def check_page(page: Any) -> None:
     # laid out at the device's width (a phone without the viewport meta lays out at 980 px)
     assert page.evaluate("() => window.innerWidth") == page.viewport_size["width"], page.url
     assert page.evaluate(TOO_WIDE) <= 1, f"{page.url} is wider than the screen"
+    # every table cell as wide as its text needs, nothing past the screen's edge
+    problems = layout_problems(page)
+    assert problems == [], "\n".join(problems)
 
 
 def wait_for_path(page: Any, path: str) -> None:
