@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test venv sysdeps lint check pytest bench messages clean
+.PHONY: demo test venv sysdeps lint check pytest faults bench messages clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11 ($(PYTHON)) / Python 3.11 is required"; exit 1; }
@@ -42,7 +42,12 @@ check: venv
 # Redis database (settings.test) and Celery queue. PYTEST_ARGS="-n 0" runs in one process.
 PYTEST_ARGS ?= -n 2
 pytest: venv
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not fault" $(PYTEST_ARGS)
+
+# The fault suite (not in `make test`: it restarts throwaway PostgreSQL clusters under real
+# Celery workers, tens of seconds); `make test` runs a short version of each.
+faults: venv
+	$(PY) -m pytest -n 0 -m fault tests/faults
 
 test: sysdeps lint check pytest
 

@@ -3,10 +3,13 @@ real Redis broker (settings.test points it at its own Redis database)."""
 
 from __future__ import annotations
 
+import psycopg2
 import pytest
 from celery.fixups.django import DjangoFixup, DjangoWorkerFixup
+from celery.signals import task_prerun
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.utils.dateparse import parse_datetime
 
 from config.celery import app
@@ -97,3 +100,21 @@ def test_heartbeat_is_registered_and_scheduled_by_beat():
     assert "core.tasks.heartbeat" in app.tasks
     scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert "core.tasks.heartbeat" in scheduled
+
+
+@pytest.mark.django_db(transaction=True)
+def test_before_each_task_a_connection_the_server_dropped_is_replaced():
+    """The short version of tests/faults/test_worker_recovery.py: the server ends this
+    process's connection (as a restart does), then a task runs on the kept connection."""
+    connection.ensure_connection()
+    backend_pid = connection.connection.get_backend_pid()
+    with psycopg2.connect(**connection.get_connection_params()) as admin, admin.cursor() as cur:
+        cur.execute("SELECT pg_terminate_backend(%s)", [backend_pid])
+    admin.close()
+
+    # what the worker does before each task
+    task_prerun.send(sender=heartbeat, task_id="after-restart", task=heartbeat, args=(), kwargs={})
+    result = heartbeat.run("after-restart")
+
+    assert result["database"] == "ok"
+    assert connection.connection.get_backend_pid() != backend_pid

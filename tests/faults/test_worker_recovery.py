@@ -18,6 +18,8 @@ from celery import Celery
 
 from tests.faults.servers import ThrowawayPostgres, ThrowawayRedis
 
+pytestmark = pytest.mark.fault
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HEARTBEAT = "core.tasks.heartbeat"
 # after the restart, every task must succeed within this many seconds of the server
