@@ -5,6 +5,9 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export DJANGO_SETTINGS_MODULE=config.settings.local
 export CELERY_TASK_ALWAYS_EAGER=true
+# runserver starts a thread per request: a kept connection would outlive its thread (even
+# with CONN_MAX_AGE set in a .env)
+export CONN_MAX_AGE=0
 if [ -z "${DATABASE_URL:-}" ]; then
   DATABASE_URL=$($PY scripts/demo_database.py)
 fi
