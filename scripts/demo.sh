@@ -8,9 +8,9 @@ export CELERY_TASK_ALWAYS_EAGER=true
 # runserver starts a thread per request: a kept connection would outlive its thread (even
 # with CONN_MAX_AGE set in a .env)
 export CONN_MAX_AGE=0
-if [ -z "${DATABASE_URL:-}" ]; then
-  DATABASE_URL=$($PY scripts/demo_database.py)
-fi
+# DATABASE_URL's database is created when it does not exist (else one line says why not);
+# without it, the local pairing_demo (or SQLite)
+DATABASE_URL=$($PY scripts/demo_database.py)
 export DATABASE_URL
 if [ -z "${CACHE_URL:-}" ] && ! $PY -c "import redis,sys; redis.Redis.from_url('${REDIS_URL:-redis://127.0.0.1:6379/0}', socket_connect_timeout=2).ping()" 2>/dev/null; then
   echo "NOTICE: Redis did not answer; the demo caches in memory (Celery runs eagerly anyway)."

@@ -1,7 +1,9 @@
-"""`make demo`'s server (runserver, a thread per request, development settings) does not
-keep a database connection per finished thread: a burst of parallel requests leaves no
-more connections than threads still serving (issue 22: 20 concurrent requests left dozens
-of idle connections, and the shared server answered `too many clients`)."""
+"""`make demo` against PostgreSQL: its server (runserver, a thread per request, development
+settings) does not keep a database connection per finished thread, so a burst of parallel
+requests leaves no more connections than threads still serving (issue 22: 20 concurrent
+requests left dozens of idle connections, and the shared server answered `too many
+clients`); a DATABASE_URL naming a database that does not exist yet is created, and one
+that cannot be reached is one line saying what to do, not a traceback."""
 
 from __future__ import annotations
 
@@ -14,8 +16,10 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psycopg2
 import pytest
 from django.db import connection
+from psycopg2 import sql
 
 from tests.faults.servers import free_port
 
@@ -95,3 +99,68 @@ def test_a_burst_of_parallel_requests_leaves_no_idle_connection_behind(demo_serv
 
     assert statuses == [200] * BURST
     assert left == 0
+
+
+def run_demo_database(database_url: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "scripts/demo_database.py"],
+        cwd=REPO_ROOT,
+        env={**os.environ, "DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def database_exists(name: str) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        return cursor.fetchone() is not None
+
+
+@pytest.fixture
+def missing_database(db) -> Iterator[str]:
+    name = f"{connection.settings_dict['NAME']}_demo_{os.getpid()}"
+    admin = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
+    admin.autocommit = True
+    drop = sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name))
+    with admin.cursor() as cursor:
+        cursor.execute(drop)
+    try:
+        yield name
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(drop)
+        admin.close()
+
+
+def test_demo_creates_the_database_that_database_url_names(missing_database):
+    url = f"postgres://postgres@127.0.0.1:5432/{missing_database}?conn_max_age=0"
+
+    result = run_demo_database(url)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == url
+    assert database_exists(missing_database)
+    # and a second run finds it there
+    assert run_demo_database(url).returncode == 0
+
+
+def test_demo_says_in_one_line_what_to_do_when_database_url_cannot_be_reached():
+    result = subprocess.run(
+        ["bash", "scripts/demo.sh"],
+        cwd=REPO_ROOT,
+        env={**os.environ, "DATABASE_URL": "postgres://postgres@127.0.0.1:1/pairing_demo"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1, result.stderr
+    assert errors[0].startswith("ERROR: PostgreSQL at 127.0.0.1:1")
+    assert "DATABASE_URL" in errors[0]
