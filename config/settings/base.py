@@ -332,6 +332,8 @@ the per-field errors for 400 and a sentence otherwise. Every response carries `X
 | 409 | 与当前状态冲突：并发写入占用唯一值，或 Idempotency-Key 已用于另一请求 / a concurrent write took a unique value, or an Idempotency-Key reused for a different request |
 | 412 | `If-Match` 与当前 `ETag` 不符：记录已被修改 / `If-Match` does not match the current `ETag`: the record changed since you read it |
 | 429 | 超出速率限制，`Retry-After` 秒后重试 / rate limit exceeded: retry after `Retry-After` seconds |
+| 500 | 服务器意外错误（同一格式，`code` 为 `server_error`）/ an unexpected server error (same shape, `code` `server_error`) |
+| 503 | 数据库暂时不可用（`code` 为 `service_unavailable`），`Retry-After` 秒后重试；重试 POST 请带相同的 Idempotency-Key / the database is not answering (`code` `service_unavailable`): retry after `Retry-After` seconds, a POST with the same Idempotency-Key |
 
 ## 并发控制 ETag / If-Match
 详情和写入响应带 `ETag`。更新（PUT/PATCH）和状态变更动作时在 `If-Match` 中回传；记录已被他人修改则返回
@@ -377,6 +379,13 @@ ones; an unknown name answers 400. Page numbers: `?page=`, `?page_size=` (at mos
 
 Each key is limited to {REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["api_key"]} (`API_KEY_RATE`); beyond that the
 API answers 429 with `Retry-After` (seconds to wait).
+
+限额按滑动窗口计算（上一窗口的请求按仍在最近一个周期内的比例计入），被拒绝的请求不计数；按
+`Retry-After` 等待后即可继续。限流计数服务暂时不可用时，请求照常处理而不限流。
+
+The limit is a sliding window (the previous window's requests count in proportion to the part of
+it still within the last period); refused requests do not count, so waiting `Retry-After`
+seconds is enough. While the counter's store is unavailable, requests are served unthrottled.
 """,
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
