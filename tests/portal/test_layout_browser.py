@@ -1,10 +1,10 @@
 """The portal's list pages in headless Chromium at 375 px (a phone) and 1280 px (a desk),
 with three rows of everything: under 480 px the list tables are stacked cards whose every
 value carries its column's label, at a desk they are tables; every table cell is as wide as
-its text needs (no header wrapping one character a line) and nothing is wider than the
-screen unless it scrolls in its own box. Screenshots of each list page at both widths go to
-the test's tmp_path. (Every other portal page gets the same layout check at both widths in
-test_browser.py's check_page.)"""
+its text needs (no header wrapping one character a line), nothing is wider than the screen
+unless it scrolls in its own box, and each filter's label sits right above its field.
+Screenshots of each list page at both widths go to the test's tmp_path. (Every other portal
+page gets the same layout check at both widths in test_browser.py's check_page.)"""
 
 from __future__ import annotations
 
@@ -46,6 +46,16 @@ SHOWN_AS = """
   })
 """
 
+# a filter's label sits right above its field (a <br> after the block label left a blank line)
+FILTER_LABEL_GAPS = """
+() => Array.from(document.querySelectorAll(".filters label[for]")).map((label) => {
+  const field = document.getElementById(label.htmlFor);
+  if (!field || !field.checkVisibility()) return null;
+  const gap = field.getBoundingClientRect().top - label.getBoundingClientRect().bottom;
+  return gap > 12 ? `${label.textContent.trim()}: ${Math.round(gap)}px above its field` : null;
+}).filter(Boolean)
+"""
+
 
 def signed_in_page(browser: Any, base_url: str, width: str) -> Any:
     context = browser.new_context(locale="zh-CN", base_url=base_url, **WIDTHS[width])
@@ -84,6 +94,7 @@ def test_list_pages_show_cards_at_375_and_tables_at_1280_px_with_headers_on_one_
                 assert response.ok, f"{url}: {response.status}"
                 page.wait_for_load_state("networkidle")
                 problems += [f"{width} px {p}" for p in layout_problems(page)]
+                problems += [f"{width} px {url}: {g}" for g in page.evaluate(FILTER_LABEL_GAPS)]
                 shown = page.evaluate(SHOWN_AS)
                 if not shown:  # a form or the month timeline
                     continue
