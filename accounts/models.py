@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from pghistory.models import Events
 
+from core.fields import PhoneField, TextLineField
 from core.models import TimeStampedModel
 
 from .policy import ALL, OWN, Action, Role, ScopedQuerySet, Scoping
@@ -26,7 +27,7 @@ class Organisation(TimeStampedModel):
 
     Kind = Role
 
-    name = models.CharField(_("name"), max_length=128, unique=True)
+    name = TextLineField(_("name"), max_length=128, unique=True)
     kind = models.CharField(_("kind"), max_length=32, choices=Role.choices, db_index=True)
     province = models.ForeignKey(
         "regions.Province",
@@ -102,7 +103,7 @@ class User(AbstractUser):
         blank=True,
         related_name="users",
     )
-    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    phone = PhoneField(_("phone"), blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
@@ -237,7 +238,7 @@ class ApiKey(TimeStampedModel):
         related_name="api_key",
         editable=False,
     )
-    name = models.CharField(_("name"), max_length=100, help_text=_("Which system uses it."))
+    name = TextLineField(_("name"), max_length=100, help_text=_("Which system uses it."))
     prefix = models.CharField(_("key prefix"), max_length=16, unique=True, editable=False)
     key_digest = models.CharField(_("key digest"), max_length=64, unique=True, editable=False)
     scope_read = models.BooleanField(_("scope: read"), default=True)

@@ -13,7 +13,9 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.policy import PROVINCE_RECORDS, ScopedQuerySet, Scoping
 from core.constraints import PostgresExclusionConstraint
+from core.fields import NarrativeField, PlausibleDateField, TextLineField
 from core.models import TimeStampedModel
+from core.validators import BRANCH_WORK_EARLIEST, FIRM_EARLIEST
 from firms.identifiers import CreditCodeValidator
 from pairing.models import DateRange
 
@@ -30,7 +32,7 @@ class BranchStatus(models.TextChoices):
 class BranchOffice(TimeStampedModel):
     """A branch (分所) of a parent firm (总所) in a county."""
 
-    name = models.CharField(_("name"), max_length=128)
+    name = TextLineField(_("name"), max_length=128)
     parent_firm = models.ForeignKey(
         "firms.LawFirm",
         verbose_name=_("parent firm"),
@@ -50,8 +52,10 @@ class BranchOffice(TimeStampedModel):
         validators=[CreditCodeValidator(law_firm=True)],
         help_text=_("A branch has its own code, registered where it stands (e.g. 3154… in Tibet)."),
     )
-    licence_no = models.CharField(_("practice licence number"), max_length=32, blank=True)
-    established_on = models.DateField(_("established"))
+    licence_no = TextLineField(
+        _("practice licence number"), max_length=32, blank=True, require_letter=False
+    )
+    established_on = PlausibleDateField(_("established"), earliest=FIRM_EARLIEST)
     status = models.CharField(
         _("status"),
         max_length=16,
@@ -113,9 +117,13 @@ class Posting(TimeStampedModel):
         related_name="postings",
     )
     kind = models.CharField(_("kind"), max_length=16, choices=PostingKind.choices)
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(
-        _("end date"), null=True, blank=True, help_text=_("Last day, inclusive.")
+    start_date = PlausibleDateField(_("start date"), earliest=BRANCH_WORK_EARLIEST)
+    end_date = PlausibleDateField(
+        _("end date"),
+        null=True,
+        blank=True,
+        help_text=_("Last day, inclusive."),
+        earliest=BRANCH_WORK_EARLIEST,
     )
     agreement_signed = models.BooleanField(_("posting agreement signed (派驻协议)"), default=False)
     medical_passed = models.BooleanField(_("medical check passed"), default=False)
@@ -128,7 +136,7 @@ class Posting(TimeStampedModel):
         db_persist=True,
         verbose_name=_("dispatch checklist complete"),
     )
-    end_reason = models.CharField(_("reason for ending"), max_length=256, blank=True)
+    end_reason = TextLineField(_("reason for ending"), max_length=256, blank=True)
     gap_confirmed = models.BooleanField(
         _("ending confirmed despite a staffing gap"), default=False, editable=False
     )
@@ -222,11 +230,11 @@ class ServiceRecord(TimeStampedModel):
         related_name="service_records",
     )
     kind = models.CharField(_("kind"), max_length=32, choices=ServiceKind.choices)
-    served_on = models.DateField(_("date"))
+    served_on = PlausibleDateField(_("date"), earliest=BRANCH_WORK_EARLIEST)
     quantity = models.PositiveIntegerField(
         _("quantity"), default=1, validators=[MinValueValidator(1)]
     )
-    note = models.CharField(_("note"), max_length=256, blank=True)
+    note = TextLineField(_("note"), max_length=256, blank=True)
 
     objects = models.Manager.from_queryset(ScopedQuerySet)()
     scoping = Scoping(
@@ -269,11 +277,11 @@ class SupportContract(TimeStampedModel):
         related_name="contracts",
     )
     kind = models.CharField(_("kind"), max_length=32, choices=ContractKind.choices)
-    counterparty = models.CharField(_("counterparty"), max_length=128)
+    counterparty = TextLineField(_("counterparty"), max_length=128)
     amount = models.DecimalField(_("amount (yuan)"), max_digits=14, decimal_places=2)
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"))
-    funding_source = models.CharField(_("funding source"), max_length=128, blank=True)
+    start_date = PlausibleDateField(_("start date"), earliest=BRANCH_WORK_EARLIEST)
+    end_date = PlausibleDateField(_("end date"), earliest=BRANCH_WORK_EARLIEST)
+    funding_source = TextLineField(_("funding source"), max_length=128, blank=True)
 
     objects = models.Manager.from_queryset(ScopedQuerySet)()
     scoping = Scoping(
@@ -311,10 +319,10 @@ class CareVisit(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="care_visits",
     )
-    visited_on = models.DateField(_("date"))
-    visitor_organisation = models.CharField(_("visiting organisation"), max_length=128)
-    visitors = models.CharField(_("visitors"), max_length=256, blank=True)
-    notes = models.TextField(_("notes"), blank=True)
+    visited_on = PlausibleDateField(_("date"), earliest=BRANCH_WORK_EARLIEST)
+    visitor_organisation = TextLineField(_("visiting organisation"), max_length=128)
+    visitors = TextLineField(_("visitors"), max_length=256, blank=True)
+    notes = NarrativeField(_("notes"), blank=True)
 
     objects = models.Manager.from_queryset(ScopedQuerySet)()
     scoping = Scoping(

@@ -9,7 +9,7 @@ import pghistory
 from dateutil.relativedelta import relativedelta
 from django.contrib.postgres.fields import DateRangeField, RangeBoundary, RangeOperators
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Func, Q
 from django.utils.translation import gettext_lazy as _
@@ -22,7 +22,14 @@ from accounts.policy import (
     Scoping,
 )
 from core.constraints import PostgresExclusionConstraint, register_database_rule
+from core.fields import (
+    DatabaseCheckConstraint,
+    NarrativeField,
+    PlausibleDateField,
+    TextLineField,
+)
 from core.models import TimeStampedModel
+from core.validators import FIRM_EARLIEST, PROGRAMME_EARLIEST, TODAY
 
 
 class DateRange(Func):
@@ -60,11 +67,15 @@ class PairingAgreement(TimeStampedModel):
         default=True,
         help_text=_("Unticked for voluntary help to a non-designated western province (非对口)."),
     )
-    signed_on = models.DateField(_("signed on"), null=True, blank=True)
-    term_start = models.DateField(_("term start"), null=True, blank=True)
-    term_end = models.DateField(_("term end"), null=True, blank=True)
+    signed_on = PlausibleDateField(
+        _("signed on"), null=True, blank=True, earliest=PROGRAMME_EARLIEST
+    )
+    term_start = PlausibleDateField(
+        _("term start"), null=True, blank=True, earliest=PROGRAMME_EARLIEST
+    )
+    term_end = PlausibleDateField(_("term end"), null=True, blank=True, earliest=PROGRAMME_EARLIEST)
     document = models.FileField(_("document"), upload_to="agreements/%Y/", blank=True)
-    source_note = models.CharField(
+    source_note = TextLineField(
         _("source note"),
         max_length=256,
         blank=True,
@@ -110,8 +121,10 @@ class Quota(TimeStampedModel):
     """Seats for secondments in a year: host provinces receive lawyers of source provinces.
     One model for 4→1 (京沪粤川→藏), 1→2 (湘←渝滇) and 1→3 (豫←蒙新兵团) intakes."""
 
-    year = models.PositiveSmallIntegerField(_("year"), validators=[MinValueValidator(2023)])
-    name = models.CharField(_("name"), max_length=128)
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2023), MaxValueValidator(2100)]
+    )
+    name = TextLineField(_("name"), max_length=128)
     host_provinces = models.ManyToManyField(
         "regions.Province", verbose_name=_("host provinces"), related_name="quotas_hosted"
     )
@@ -119,7 +132,7 @@ class Quota(TimeStampedModel):
         "regions.Province", verbose_name=_("source provinces"), related_name="quotas_sent"
     )
     seats = models.PositiveIntegerField(_("seats"), validators=[MinValueValidator(1)])
-    note = models.CharField(_("note"), max_length=256, blank=True)
+    note = TextLineField(_("note"), max_length=256, blank=True)
 
     objects = models.Manager.from_queryset(ScopedQuerySet)()
     scoping = Scoping(
@@ -137,6 +150,11 @@ class Quota(TimeStampedModel):
                 violation_error_message=_("Seats: must be at least 1."),
             ),
             models.UniqueConstraint(fields=["year", "name"], name="quota_unique_name_per_year"),
+            models.CheckConstraint(
+                condition=Q(year__gte=2023) & Q(year__lte=2100),
+                name="quota_year_range",
+                violation_error_message=_("Year: must lie between 2023 and 2100."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -195,8 +213,10 @@ class Secondment(TimeStampedModel):
     quota = models.ForeignKey(
         Quota, verbose_name=_("quota"), on_delete=models.PROTECT, related_name="secondments"
     )
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"), help_text=_("Last day, inclusive."))
+    start_date = PlausibleDateField(_("start date"), earliest=PROGRAMME_EARLIEST)
+    end_date = PlausibleDateField(
+        _("end date"), help_text=_("Last day, inclusive."), earliest=PROGRAMME_EARLIEST
+    )
     status = models.CharField(
         _("status"),
         max_length=16,
@@ -204,13 +224,17 @@ class Secondment(TimeStampedModel):
         default=SecondmentStatus.PLANNED,
         db_index=True,
     )
-    cancel_reason = models.CharField(_("cancellation reason"), max_length=256, blank=True)
+    cancel_reason = TextLineField(_("cancellation reason"), max_length=256, blank=True)
     evaluation_grade = models.CharField(
         _("mentor's evaluation"), max_length=16, choices=EvaluationGrade.choices, blank=True
     )
-    evaluation_comment = models.TextField(_("evaluation comment"), blank=True)
-    evaluated_on = models.DateField(_("evaluated on"), null=True, blank=True)
-    bar_signed_off_on = models.DateField(_("bar association sign-off"), null=True, blank=True)
+    evaluation_comment = NarrativeField(_("evaluation comment"), blank=True)
+    evaluated_on = PlausibleDateField(
+        _("evaluated on"), null=True, blank=True, earliest=PROGRAMME_EARLIEST
+    )
+    bar_signed_off_on = PlausibleDateField(
+        _("bar association sign-off"), null=True, blank=True, earliest=PROGRAMME_EARLIEST
+    )
 
     objects = models.Manager.from_queryset(ScopedQuerySet)()
     scoping = Scoping(
@@ -333,9 +357,9 @@ class TrainingActivity(TimeStampedModel):
         related_name="activities",
     )
     kind = models.CharField(_("kind"), max_length=32, choices=ActivityKind.choices)
-    held_on = models.DateField(_("date"))
+    held_on = PlausibleDateField(_("date"), earliest=PROGRAMME_EARLIEST)
     hours = models.DecimalField(_("hours"), max_digits=5, decimal_places=1)
-    title = models.CharField(_("title"), max_length=128, blank=True)
+    title = TextLineField(_("title"), max_length=128, blank=True)
 
     objects = models.Manager.from_queryset(ScopedQuerySet)()
     scoping = Scoping(
@@ -403,8 +427,8 @@ class FirmPairing(TimeStampedModel):
     )
     mode = models.CharField(_("mode"), max_length=16, choices=PairingMode.choices)
     focus_areas = models.JSONField(_("focus areas"), default=list, blank=True)
-    term_start = models.DateField(_("term start"))
-    term_end = models.DateField(_("term end"), null=True, blank=True)
+    term_start = PlausibleDateField(_("term start"), earliest=PROGRAMME_EARLIEST)
+    term_end = PlausibleDateField(_("term end"), null=True, blank=True, earliest=PROGRAMME_EARLIEST)
     status = models.CharField(
         _("status"),
         max_length=16,
@@ -412,8 +436,8 @@ class FirmPairing(TimeStampedModel):
         default=PairingStatus.PROPOSED,
         db_index=True,
     )
-    ended_on = models.DateField(_("ended on"), null=True, blank=True)
-    dissolve_reason = models.CharField(_("reason for dissolving"), max_length=256, blank=True)
+    ended_on = PlausibleDateField(_("ended on"), null=True, blank=True, earliest=PROGRAMME_EARLIEST)
+    dissolve_reason = TextLineField(_("reason for dissolving"), max_length=256, blank=True)
 
     objects = models.Manager.from_queryset(ScopedQuerySet)()
     scoping = Scoping(
@@ -497,12 +521,14 @@ class PairingGoal(TimeStampedModel):
     pairing = models.ForeignKey(
         FirmPairing, verbose_name=_("pairing"), on_delete=models.CASCADE, related_name="goals"
     )
-    title = models.CharField(_("goal"), max_length=256)
+    title = TextLineField(_("goal"), max_length=256)
     focus_area = models.CharField(
         _("focus area"), max_length=32, choices=FocusArea.choices, blank=True
     )
-    due_date = models.DateField(_("due date"), db_index=True)
-    achieved_on = models.DateField(_("achieved on"), null=True, blank=True)
+    due_date = PlausibleDateField(_("due date"), db_index=True, earliest=PROGRAMME_EARLIEST)
+    achieved_on = PlausibleDateField(
+        _("achieved on"), null=True, blank=True, earliest=PROGRAMME_EARLIEST
+    )
 
     objects = models.Manager.from_queryset(ScopedQuerySet)()
     scoping = Scoping(
@@ -533,9 +559,10 @@ class ProgressReport(TimeStampedModel):
     pairing = models.ForeignKey(
         FirmPairing, verbose_name=_("pairing"), on_delete=models.PROTECT, related_name="reports"
     )
-    period_start = models.DateField(_("period start"))
-    period_end = models.DateField(_("period end"))
-    due_date = models.DateField(_("due date"), db_index=True)
+    period_start = PlausibleDateField(_("period start"), earliest=PROGRAMME_EARLIEST)
+    period_end = PlausibleDateField(_("period end"), earliest=PROGRAMME_EARLIEST)
+    # a report is due once its period has ended, never before
+    due_date = PlausibleDateField(_("due date"), db_index=True, earliest=PROGRAMME_EARLIEST)
     status = models.CharField(
         _("status"),
         max_length=16,
@@ -543,7 +570,7 @@ class ProgressReport(TimeStampedModel):
         default=ReportStatus.DRAFT,
         db_index=True,
     )
-    narrative = models.TextField(_("narrative"), blank=True)
+    narrative = NarrativeField(_("narrative"), blank=True)
     trainings_held = models.PositiveIntegerField(_("trainings held"), default=0)
     lawyers_trained = models.PositiveIntegerField(_("lawyers trained"), default=0)
     joint_cases = models.PositiveIntegerField(_("joint cases"), default=0)
@@ -566,7 +593,7 @@ class ProgressReport(TimeStampedModel):
         blank=True,
         related_name="+",
     )
-    return_reason = models.TextField(_("reason for returning"), blank=True)
+    return_reason = NarrativeField(_("reason for returning"), blank=True)
 
     objects = models.Manager.from_queryset(ScopedQuerySet)()
     scoping = Scoping(
@@ -595,6 +622,12 @@ class ProgressReport(TimeStampedModel):
                 name="report_period_range",
                 violation_error_message=_("Period end: must not be before period start."),
             ),
+            # clean() states the rule with the field named
+            DatabaseCheckConstraint(
+                condition=Q(due_date__gte=F("period_end")),
+                name="report_due_after_period",
+                violation_error_message=_("Due date: must not be before the period ends."),
+            ),
             models.CheckConstraint(
                 condition=~Q(status=ReportStatus.RETURNED) | ~Q(return_reason=""),
                 name="report_return_needs_reason",
@@ -604,6 +637,18 @@ class ProgressReport(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.pairing} {self.period_start:%Y-%m}"
+
+    def clean(self) -> None:
+        """The due date's rule with the field named (report_due_after_period holds it in
+        PostgreSQL)."""
+        super().clean()
+        if self.due_date and self.period_end and self.due_date < self.period_end:
+            raise ValidationError(
+                {
+                    "due_date": _("Due date: must not be before the period ends (%(end)s).")
+                    % {"end": self.period_end}
+                }
+            )
 
     @staticmethod
     def overdue_q(today: dt.date, prefix: str = "") -> Q:
@@ -638,9 +683,14 @@ class ProgramTarget(TimeStampedModel):
         blank=True,
         related_name="targets",
     )
-    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    year = models.PositiveSmallIntegerField(
+        _("year"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(2023), MaxValueValidator(2100)],
+    )
     value = models.PositiveIntegerField(_("target"))
-    source_note = models.CharField(_("source note"), max_length=256, blank=True)
+    source_note = TextLineField(_("source note"), max_length=256, blank=True)
 
     objects = models.Manager.from_queryset(ScopedQuerySet)()
     scoping = Scoping(province_paths=("province",), grants=REFERENCE_DATA)
@@ -656,6 +706,11 @@ class ProgramTarget(TimeStampedModel):
                 name="target_unique_per_scope",
                 violation_error_message=_("This target already exists."),
             ),
+            models.CheckConstraint(
+                condition=Q(year__isnull=True) | (Q(year__gte=2023) & Q(year__lte=2100)),
+                name="target_year_range",
+                violation_error_message=_("Year: must lie between 2023 and 2100."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -667,9 +722,9 @@ class StatSnapshot(TimeStampedModel):
     """An official statistic as published, with its source and date (shown beside live counts)."""
 
     key = models.SlugField(_("key"), max_length=64)
-    label = models.CharField(_("statistic"), max_length=128)
+    label = TextLineField(_("statistic"), max_length=128)
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
-    unit = models.CharField(_("unit"), max_length=16, blank=True)
+    unit = TextLineField(_("unit"), max_length=16, blank=True, require_letter=False)  # "%"
     province = models.ForeignKey(
         "regions.Province",
         verbose_name=_("province"),
@@ -678,9 +733,9 @@ class StatSnapshot(TimeStampedModel):
         blank=True,
         related_name="statistics",
     )
-    region_note = models.CharField(_("scope"), max_length=64, blank=True)
-    as_of = models.DateField(_("as of"))
-    source = models.CharField(_("source"), max_length=256)
+    region_note = TextLineField(_("scope"), max_length=64, blank=True)
+    as_of = PlausibleDateField(_("as of"), earliest=FIRM_EARLIEST, latest=TODAY)
+    source = TextLineField(_("source"), max_length=256)
 
     objects = models.Manager.from_queryset(ScopedQuerySet)()
     scoping = Scoping(province_paths=("province",), grants=REFERENCE_DATA)

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.policy import ALL, OWN, REFERENCE_DATA, Action, Role, ScopedQuerySet, Scoping
+from core.fields import TextLineField
 from core.models import TimeStampedModel
 
 province_code_validator = RegexValidator(
@@ -35,9 +36,9 @@ class Province(TimeStampedModel):
     code = models.CharField(
         _("code"), max_length=2, unique=True, validators=[province_code_validator]
     )
-    name = models.CharField(_("name"), max_length=32, unique=True)
-    short_name = models.CharField(_("short name"), max_length=8)
-    name_en = models.CharField(_("English name"), max_length=64)
+    name = TextLineField(_("name"), max_length=32, unique=True)
+    short_name = TextLineField(_("short name"), max_length=8)
+    name_en = TextLineField(_("English name"), max_length=64)
     region = models.CharField(_("region"), max_length=16, choices=Region.choices, db_index=True)
     is_recipient = models.BooleanField(
         _("western recipient"),
@@ -76,10 +77,10 @@ class County(TimeStampedModel):
     code = models.CharField(
         _("division code"), max_length=6, unique=True, validators=[county_code_validator]
     )
-    name = models.CharField(_("name"), max_length=64, db_index=True)
-    kind = models.CharField(_("type"), max_length=16, blank=True)
+    name = TextLineField(_("name"), max_length=64, db_index=True)
+    kind = TextLineField(_("type"), max_length=16, blank=True)
     prefecture_code = models.CharField(_("prefecture code"), max_length=6, blank=True)
-    prefecture_name = models.CharField(_("prefecture"), max_length=64, blank=True)
+    prefecture_name = TextLineField(_("prefecture"), max_length=64, blank=True)
     province = models.ForeignKey(
         Province, verbose_name=_("province"), on_delete=models.PROTECT, related_name="counties"
     )
@@ -179,8 +180,8 @@ class CalendarDay(TimeStampedModel):
 
     date = models.DateField(_("date"), unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=DayKind.choices)
-    name = models.CharField(_("holiday"), max_length=64)
-    source = models.CharField(_("source"), max_length=128, blank=True)
+    name = TextLineField(_("holiday"), max_length=64)
+    source = TextLineField(_("source"), max_length=128, blank=True)
 
     objects = models.Manager.from_queryset(ScopedQuerySet)()
     # national reference data: every role reads it, the ministry edits it

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.policy import ALL, OWN, Action, Role, ScopedQuerySet, Scoping
+from core.fields import TextLineField
 from core.models import TimeStampedModel
 
 
@@ -263,7 +264,7 @@ class ReminderRule(TimeStampedModel):
     the ministry, are written to as well.
     """
 
-    name = models.CharField(_("name"), max_length=128, unique=True)
+    name = TextLineField(_("name"), max_length=128, unique=True)
     kind = models.CharField(_("kind"), max_length=32, choices=RuleKind.choices, db_index=True)
     enabled = models.BooleanField(_("enabled"), default=True)
     offset = models.IntegerField(

@@ -959,7 +959,7 @@ def shared_world(regions):
 def make_secondments(w: SimpleNamespace, n: int) -> None:
     # one trainee, back-to-back secondments (the overlap constraint holds)
     start = _next(Secondment)
-    first = dt.date(2020, 1, 1)
+    first = dt.date(2030, 1, 1)
     rows = Secondment.objects.bulk_create(
         Secondment(
             trainee=w.trainee,
@@ -1029,8 +1029,8 @@ def make_reports(w: SimpleNamespace, n: int) -> None:
     ProgressReport.objects.bulk_create(
         ProgressReport(
             pairing=pairing,
-            period_start=dt.date(2000, 1, 1) + dt.timedelta(days=i),
-            period_end=dt.date(2000, 1, 1) + dt.timedelta(days=i),
+            period_start=dt.date(2023, 1, 1) + dt.timedelta(days=i),
+            period_end=dt.date(2023, 1, 1) + dt.timedelta(days=i),
             due_date=dt.date(2026, 7, 15),
         )
         for i in range(n)
@@ -1044,7 +1044,7 @@ def make_targets(n: int) -> None:
         ProgramTarget(
             metric=TargetMetric.SECONDMENTS,
             province=provinces[(start + i) % len(provinces)],
-            year=2000 + start + i,
+            year=2023 + (start + i) % 78,  # programme years 2023-2100, unique per province
             value=10,
         )
         for i in range(n)

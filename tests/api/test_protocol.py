@@ -46,17 +46,19 @@ def test_if_none_match_gives_304(keys, regions):
 
 
 def test_a_stale_if_match_is_412_and_changes_nothing(keys, regions):
-    firm = LawFirmFactory(province=regions["43"], phone="1")
+    firm = LawFirmFactory(province=regions["43"], phone="13800000001")
     alice, bob = KeyClient(keys["hunan_dept:rw"]), KeyClient(keys["hunan_dept:rwp"])
     etag = alice.get(f"{FIRMS}{firm.pk}/")["ETag"]
     assert (
-        bob.patch(f"{FIRMS}{firm.pk}/", {"phone": "2"}, format="json", HTTP_IF_MATCH=etag)
+        bob.patch(f"{FIRMS}{firm.pk}/", {"phone": "13800000002"}, format="json", HTTP_IF_MATCH=etag)
     ).status_code == 200
-    stale = alice.patch(f"{FIRMS}{firm.pk}/", {"phone": "3"}, format="json", HTTP_IF_MATCH=etag)
+    stale = alice.patch(
+        f"{FIRMS}{firm.pk}/", {"phone": "13800000003"}, format="json", HTTP_IF_MATCH=etag
+    )
     assert stale.status_code == 412
     assert stale.json()["code"] == "precondition_failed"
     firm.refresh_from_db()
-    assert firm.phone == "2"
+    assert firm.phone == "13800000002"
 
 
 def test_a_current_if_match_lets_the_write_through(keys, regions):

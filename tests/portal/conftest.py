@@ -123,6 +123,11 @@ class World:
         return self.today.replace(day=1)
 
     @property
+    def last_period_start(self) -> dt.date:
+        """A 90-day period that has ended by today (a report is due after its period)."""
+        return (self.today - dt.timedelta(days=120)).replace(day=1)
+
+    @property
     def month_end(self) -> dt.date:
         following = (self.month_start + dt.timedelta(days=32)).replace(day=1)
         return following - dt.timedelta(days=1)
@@ -146,7 +151,7 @@ class World:
         self.main_pairing = self._pairing("主")
         self.main_report = self._report(
             self.main_pairing,
-            period_start=dt.date(self.today.year, 1, 1),
+            period_start=self.last_period_start,
             due=self.today + dt.timedelta(days=10),
         )
         self.main_secondment = self._secondment(
@@ -250,7 +255,7 @@ class World:
             self.due_reports.append(
                 self._report(
                     pairing,
-                    period_start=dt.date(self.today.year, 1, 1),
+                    period_start=self.last_period_start,
                     due=self.today + dt.timedelta(days=5 + i % 20),
                 )
             )
@@ -303,8 +308,8 @@ class World:
             # related rows of the detail pages' objects
             self._report(
                 self.main_pairing,
-                period_start=dt.date(2000 + i, 1, 1),
-                due=dt.date(2000 + i, 5, 1),
+                period_start=dt.date(2040 + i, 1, 1),
+                due=dt.date(2040 + i, 5, 1),
                 status=ReportStatus.ACCEPTED,
                 submitted_at=timezone.now(),
                 submitted_by=self.user,
@@ -323,7 +328,7 @@ class World:
                 hours=Decimal("2.5"),
                 title=f"讲座{i}",
             )
-            earlier = dt.date(2000 + i, 3, 1)  # the trainee's earlier secondments
+            earlier = dt.date(2040 + i, 3, 1)  # the trainee's other secondments
             self._secondment(
                 "",
                 start=earlier,

@@ -203,8 +203,8 @@ def test_the_detail_keeps_its_query_count_as_goals_and_reports_grow(regions, use
             )
             report = report_of(
                 pairing,
-                period_start=dt.date(2020, 1, 1) + dt.timedelta(days=31 * i),
-                period_end=dt.date(2020, 1, 1) + dt.timedelta(days=31 * i + 30),
+                period_start=dt.date(2023, 1, 1) + dt.timedelta(days=31 * i),
+                period_end=dt.date(2023, 1, 1) + dt.timedelta(days=31 * i + 30),
             )
             submit_report(actor=users["xizang_dept"], report=report)
 
@@ -292,7 +292,10 @@ def test_save_and_submit_needs_a_narrative_and_saves_nothing_without_one(regions
     report = report_of(pairing, narrative="", lawyers_trained=1)
     response = xizang.post(
         reverse("portal:report_edit", args=[report.pk]),
-        report_form(period_start="2026-07-01", lawyers_trained="5", intent="submit"),
+        # the period the report was opened for (its due date, 2026-10-15, is kept)
+        report_form(
+            period_start="2026-07-01", period_end="2026-09-30", lawyers_trained="5", intent="submit"
+        ),
     )
     assert response.status_code == 200
     html = response.content.decode()
