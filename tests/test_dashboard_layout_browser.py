@@ -1,7 +1,8 @@
 """The programme dashboard on the admin index in headless Chromium, with the demo programme
 loaded, at 1280 px (a desk) and at 375 px (a phone): every cell of its tables is as wide as
 its text needs (labels on one line), nothing is wider than the screen unless it scrolls in
-its own box, and at 1280 px the dashboard uses the width of the window. Screenshots of both
+its own box, at 1280 px the dashboard uses the width of the window, and on a phone the
+official statistics are stacked cards with each value labelled. Screenshots of both
 widths are saved under the test's tmp_path (kept by pytest for the last runs)."""
 
 from __future__ import annotations
@@ -82,6 +83,9 @@ def test_the_admin_dashboard_fits_1280_and_375_px_with_its_labels_on_one_line(
             assert page.locator("#pd-provinces tbody tr").count() >= 10
             problems = layout_problems(page)
             assert problems == [], "\n".join(problems)
+            # the official statistics: a table at a desk, stacked cards on a phone
+            header_shown = page.locator("#pd-statistics thead").is_visible()
+            assert header_shown == (width == "1280")
             if width == "1280":
                 used = page.evaluate(
                     "() => document.querySelector('#programme-dashboard')"
