@@ -78,7 +78,8 @@ def test_lawyer_scope_is_the_province_column_or_the_firm_column_in_a_list():
     )
     assert sql.startswith('SELECT "lawyers_lawyer"."id" AS "pk" FROM "lawyers_lawyer" WHERE')
     assert '("lawyers_lawyer"."province_id" = %s OR "lawyers_lawyer"."firm_id" = ANY(ARRAY(' in sql
-    assert params == (7, 7)
+    assert '"lawyers_lawyer"."firm_id" IN (SELECT' in sql  # the same, hashed, for filters
+    assert params == (7, 7, 7, 7)
 
 
 @pytest.fixture
