@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.policy import ALL, OWN, PROVINCE_RECORDS, Action, Role, ScopedQuerySet, Scoping
 from core.fields import PhoneField, PlausibleDateField, TextLineField
 from core.models import TimeStampedModel
+from core.search import NameContains, grams_index_expression
 from core.validators import FIRM_EARLIEST, TODAY
 
 from .identifiers import validate_law_firm_credit_code
@@ -122,6 +123,7 @@ class LawFirm(TimeStampedModel):
                 name="lawfirm_initials_upper_idx",
             ),
             models.Index(Upper("credit_code"), name="lawfirm_credit_code_upper_idx"),
+            GinIndex(grams_index_expression("name"), name="lawfirm_name_grams_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -185,3 +187,7 @@ class BarAssociation(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+# name__icontains (admin, portal and API search) answered by lawfirm_name_grams_idx
+LawFirm._meta.get_field("name").register_lookup(NameContains)

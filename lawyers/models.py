@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.policy import PROVINCE_RECORDS, ScopedQuerySet, Scoping
 from core.fields import NarrativeField, PhoneField, PlausibleDateField, TextLineField
 from core.models import TimeStampedModel
+from core.search import NameContains, grams_index_expression
 from core.validators import BIRTH_EARLIEST, FIRM_EARLIEST, PROGRAMME_EARLIEST, TODAY
 
 from .identifiers import FIRST_YEAR, validate_licence_number
@@ -123,6 +124,8 @@ class Lawyer(TimeStampedModel):
                 name="lawyer_initials_upper_idx",
             ),
             models.Index(Upper("current_licence_no"), name="lawyer_licence_no_upper_idx"),
+            # one- and two-character terms (张, 张伟) have no trigram: characters and pairs (core.search)
+            GinIndex(grams_index_expression("name"), name="lawyer_name_grams_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -316,3 +319,7 @@ class Trainee(TimeStampedModel):
         errors = self.eligibility_errors()
         if errors:
             raise ValidationError(errors)
+
+
+# name__icontains (admin, portal and API search) answered by lawyer_name_grams_idx
+Lawyer._meta.get_field("name").register_lookup(NameContains)

@@ -43,6 +43,8 @@ def _indexdef(name: str) -> str:
         ("lawfirm_pinyin_upper_idx", "(upper((name_pinyin)::text) text_pattern_ops)"),
         ("lawfirm_initials_upper_idx", "(upper((name_initials)::text) text_pattern_ops)"),
         ("lawfirm_credit_code_upper_idx", "(upper((credit_code)::text))"),
+        ("lawyer_name_grams_idx", "USING gin (search_grams(upper((name)::text)))"),
+        ("lawfirm_name_grams_idx", "USING gin (search_grams(upper((name)::text)))"),
     ],
 )
 def test_search_expression_index_exists(index, expression):
@@ -66,7 +68,7 @@ def _admin_search(model, term: str):
 
 
 @pytest.mark.parametrize("model", [Lawyer, LawFirm], ids=lambda m: m.__name__)
-@pytest.mark.parametrize("term", ["欧阳晓东", "oyxd", "ouyang"])
+@pytest.mark.parametrize("term", ["欧阳晓东", "晓东", "东", "oyxd", "ouyang"])
 def test_admin_search_arms_all_use_indexes(model, term, regions):
     LawFirmFactory(name="欧阳晓东律师事务所")
     LawyerFactory(name="欧阳晓东", name_pinyin="ouyangxiaodong", name_initials="oyxd")
@@ -78,9 +80,10 @@ def test_admin_search_arms_all_use_indexes(model, term, regions):
     assert queryset.exists()
 
 
-@pytest.mark.parametrize("term", ["欧阳晓东", "oyxd"])
+@pytest.mark.parametrize("term", ["欧阳晓东", "张伟", "oyxd"])
 def test_portal_search_uses_the_same_indexed_expressions(term, regions):
     LawyerFactory(name="欧阳晓东", name_pinyin="ouyangxiaodong", name_initials="oyxd")
+    LawyerFactory(name="张伟", name_pinyin="zhangwei", name_initials="zw")
     queryset = search(
         Lawyer.objects.all(),
         term,
@@ -89,3 +92,25 @@ def test_portal_search_uses_the_same_indexed_expressions(term, regions):
     plan = _plan(queryset)
     assert "Seq Scan" not in plan, plan
     assert queryset.exists()
+
+
+@pytest.mark.parametrize(
+    ("term", "found"),
+    [
+        ("张伟", {"张伟", "张伟明", "李张伟"}),  # contains, in order
+        ("伟张", {"伟张"}),
+        ("张", {"张伟", "张伟明", "李张伟", "伟张"}),
+        ("明", {"张伟明"}),
+        ("张伟明", {"张伟明"}),
+        ("ab", {"AB律师"}),  # case-insensitive, as icontains
+        ("张 伟", set()),
+        ("%", set()),  # LIKE wildcards are literal
+    ],
+)
+def test_name_contains_finds_what_icontains_finds(term, found, regions):
+    for name in ("张伟", "张伟明", "李张伟", "伟张", "AB律师"):
+        LawyerFactory(name=name)
+    names = set(Lawyer.objects.filter(name__icontains=term).values_list("name", flat=True))
+    assert names == found
+    sql, _ = Lawyer.objects.filter(name__icontains=term).query.sql_with_params()
+    assert 'search_grams(UPPER("lawyers_lawyer"."name"::text)) @> search_grams(UPPER(%s))' in sql
