@@ -957,8 +957,10 @@ def shared_world(regions):
 
 
 def make_secondments(w: SimpleNamespace, n: int) -> None:
-    # one trainee, back-to-back secondments (the overlap constraint holds)
+    # one trainee, back-to-back secondments (the overlap constraint holds), each on a
+    # seat of the quota (PostgreSQL refuses an overbooked quota)
     start = _next(Secondment)
+    Quota.objects.filter(pk=w.quota.pk).update(seats=w.quota.seats_taken() + n)
     first = dt.date(2030, 1, 1)
     rows = Secondment.objects.bulk_create(
         Secondment(
