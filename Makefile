@@ -47,7 +47,7 @@ pytest: venv
 # The fault suite (not in `make test`: it restarts throwaway PostgreSQL clusters under real
 # Celery workers, tens of seconds); `make test` runs a short version of each.
 faults: venv
-	$(PY) -m pytest -n 0 -m fault tests/faults
+	$(PY) -m pytest -n 0 -m fault
 
 test: sysdeps lint check pytest
 

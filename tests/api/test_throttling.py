@@ -19,7 +19,7 @@ from django.core.cache import cache
 from django.test import override_settings
 from rest_framework.settings import api_settings
 
-from accounts.api.throttling import ApiKeyRateThrottle
+from accounts.api.throttling import RETRY_AFTER_SECONDS, ApiKeyRateThrottle
 from accounts.models import ApiKey
 from tests.factories import credit_code
 from tests.faults.servers import ThrowawayRedis, throwaway_redis
@@ -183,3 +183,21 @@ def test_a_hung_redis_costs_the_api_milliseconds_not_seconds(keys, silent_redis,
     # Redis is not asked again for a while: the next requests do not wait for it
     assert then_took < 10 * timeout
     assert "rate limits not applied" in caplog.text
+
+
+@pytest.mark.fault
+def test_rate_limits_apply_again_once_redis_is_back(
+    keys, throwaway_redis: ThrowawayRedis, three_a_minute
+):
+    client = KeyClient(keys["hunan_partner:r"])
+    with override_settings(CACHES=redis_caches(throwaway_redis.url)):
+        throwaway_redis.stop()
+        while_down = [client.get(FIRMS).status_code for _ in range(5)]
+
+        # when the same Redis is back, nobody restarting the web server
+        throwaway_redis.start()
+        time.sleep(RETRY_AFTER_SECONDS + 0.5)
+        after = [client.get(FIRMS).status_code for _ in range(4)]
+
+    assert while_down == [200] * 5
+    assert after == [200, 200, 200, 429]
