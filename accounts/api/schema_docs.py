@@ -145,6 +145,16 @@ OPTIONAL_FIELDS_NOTE = (
     "使用 ?fields= 或 ?brief= 时只返回所选字段；没有 personal_data 权限时个人信息打码、"
     "不返回政治面貌。"
 )
+WRITE_RECEIPT_NOTE = (
+    " Without the read scope (a write-only key) the answer is only `id` and `updated_at` "
+    "(and the ETag header), none of the record's values. 密钥无读取权限（仅写入）时，"
+    "仅返回 `id` 与 `updated_at`（及 ETag 响应头），不返回记录内容。"
+)
+EMPTY_PATCH_NOTE = (
+    "\n\nA PATCH that names no field of the record changes nothing: nothing is saved, and "
+    "`updated_at` and the ETag stay as they were. 未包含任何记录字段的 PATCH 不做任何修改："
+    "不保存，`updated_at` 与 ETag 保持不变。"
+)
 IDEMPOTENCY_KEY_PARAMETER = {
     "in": "header",
     "name": "Idempotency-Key",
@@ -317,6 +327,16 @@ def document_errors(
                 if action == "retrieve":
                     _add_parameter(operation, FIELDS_PARAMETER)
                     _add_parameter(operation, BRIEF_PARAMETER)
+            if scoped and method in WRITE_METHODS:
+                for code, response in responses.items():
+                    if code.startswith("2") and "$ref" not in response:
+                        response["description"] = (
+                            response.get("description", "") + WRITE_RECEIPT_NOTE
+                        ).strip()
+                if method == "patch":
+                    operation["description"] = (
+                        operation.get("description", "") + EMPTY_PATCH_NOTE
+                    ).strip()
             if scoped:
                 for code, response in responses.items():
                     if code.startswith("2") and (method != "get" or action == "retrieve"):

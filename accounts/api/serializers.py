@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
@@ -76,6 +77,14 @@ class ScopedModelSerializer(SelectableFieldsMixin, serializers.ModelSerializer):
       calls the app's service (scope check, full_clean, audit).
     """
 
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        model = getattr(getattr(self, "Meta", None), "model", None)
+        for name, field in fields.items():
+            if field.read_only and model is not None:
+                describe_stored_values(field, model, field.source or name)
+        return fields
+
     def to_representation(self, instance: Any) -> dict[str, Any]:
         data = super().to_representation(instance)
         if not self.context.get("personal_data", False):
@@ -104,3 +113,38 @@ class ScopedModelSerializer(SelectableFieldsMixin, serializers.ModelSerializer):
                     {n: [_("Cannot be changed once the record exists.")] for n in frozen}
                 )
         return attrs
+
+
+def describe_stored_values(
+    field: serializers.Field, model: type[models.Model], source: str
+) -> None:
+    """Let a read-only field say what the column it reads may hold, so the published schema
+    and the responses agree: null where the column is nullable (a national target has no
+    province), "" where a choice column may be blank (a secondment not yet evaluated).
+
+    DRF drops `allow_blank` from read-only model fields, and a declared read-only field
+    (a natural key) knows nothing of the column; neither changes what is answered."""
+    column = _column_at(model, source)
+    if column is None:
+        return
+    if column.null and not field.allow_null:
+        field.allow_null = True
+    if column.blank and isinstance(field, serializers.ChoiceField) and not field.allow_blank:
+        field.allow_blank = True
+
+
+def _column_at(model: type[models.Model], source: str) -> models.Field | None:
+    """The model field at the end of a dotted source, when every step before it is a
+    foreign key that is never null (else a missing step leaves the field out)."""
+    parts = source.split(".")
+    for index, part in enumerate(parts):
+        try:
+            column = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return None
+        if index == len(parts) - 1:
+            return column if column.concrete else None
+        if not (column.many_to_one or column.one_to_one) or column.null:
+            return None
+        model = column.related_model
+    return None

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.validators import ProhibitNullCharactersValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import MethodNotAllowed, ValidationError
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -169,7 +170,16 @@ class ScopedModelViewSet(
             return self.write_serializer_class or self.serializer_class
         return self.serializer_class
 
+    def may_read(self) -> bool:
+        """False for an API key without the read scope (a write-only key)."""
+        api_key = api_key_of(self.request)
+        return api_key is None or api_key.scope_read
+
     def read_data(self, instance: models.Model) -> Any:
+        """The record as a write answers it; to a write-only key, only what identifies the
+        write (a key that may not read records does not read them through its writes)."""
+        if not self.may_read():
+            return write_receipt(instance)
         return self.serializer_class(instance, context=self.get_serializer_context()).data
 
     # --- reads --------------------------------------------------------------------------------
@@ -254,6 +264,12 @@ class ScopedModelViewSet(
         check_if_match(request, instance)
         serializer = self.get_serializer(instance, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
+        changes = [n for n in serializer.validated_data if self._is_field(n)]
+        if partial and not changes and not getattr(serializer, "service_input", None):
+            # a PATCH that names no field of the record (nor input its service takes, such
+            # as a quota's provinces) changes nothing: no save, so no new updated_at, ETag
+            # or audit entry
+            return Response(self.read_data(instance), headers={"ETag": etag_of(instance)})
         many = {}
         for name, value in serializer.validated_data.items():
             if self._is_many(name):
@@ -269,6 +285,13 @@ class ScopedModelViewSet(
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         kwargs["partial"] = True
         return self.update(request, *args, **kwargs)
+
+    def _is_field(self, name: str) -> bool:
+        try:
+            self.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return False
+        return True
 
     def _is_many(self, name: str) -> bool:
         try:
@@ -298,6 +321,18 @@ class ScopedModelViewSet(
             return Response(self.read_data(instance), headers={"ETag": etag_of(instance)})
 
         return idempotent(request, handler)
+
+
+def write_receipt(instance: models.Model) -> dict[str, Any]:
+    """What a write answers a key without the read scope: the record's id and version
+    (`updated_at`, also behind the ETag header), none of its values."""
+    updated_at = getattr(instance, "updated_at", None)
+    return {
+        "id": instance.pk,
+        "updated_at": serializers.DateTimeField().to_representation(updated_at)
+        if updated_at is not None
+        else None,
+    }
 
 
 NO_WRITE = _("This resource is read-only in the API.")

@@ -298,7 +298,7 @@ a key may expire, be limited to IP addresses, and be revoked.
 | 权限范围 Scope | 允许 Allows |
 |---|---|
 | `read` | GET：读取本单位范围内的记录 / read the records your organisation may see |
-| `write` | POST、PUT、PATCH 与状态变更动作 / creates, updates and state changes (`POST …/{{id}}/<action>/`) |
+| `write` | POST、PUT、PATCH 与状态变更动作；无 `read` 时只返回 `id` 与 `updated_at` / creates, updates and state changes (`POST …/{{id}}/<action>/`); without `read`, answered with `id` and `updated_at` only |
 | `personal_data` | 个人信息不打码并返回政治面貌（每次访问均记录）/ personal data unmasked and political status included (every access is logged) |
 
 记录范围由密钥所属单位决定（司法部：全国；省级单位：涉及本省的记录，结对记录双方可见），范围外的记录一律 404，
@@ -386,8 +386,41 @@ API answers 429 with `Retry-After` (seconds to wait).
 The limit is a sliding window (the previous window's requests count in proportion to the part of
 it still within the last period); refused requests do not count, so waiting `Retry-After`
 seconds is enough. While the counter's store is unavailable, requests are served unthrottled.
+
+## 变更记录 Changelog
+### 1.1.0 (2026-12)
+- 仅写入密钥（有 `write`、无 `read` 权限）的创建、更新与状态变更只返回 `id`、`updated_at` 和 `ETag`
+  响应头，不再返回记录内容。A write-only key (`write` without `read`) gets only `id`, `updated_at`
+  and the `ETag` header from a create, update or state change, no longer the record.
+- 不含任何记录字段的 PATCH（如 `{{}}`）不保存任何内容，`updated_at` 与 ETag 不变。A PATCH that names no
+  field of the record (`{{}}`) saves nothing: `updated_at` and the ETag stay as they were.
+- 请求体中数组与对象嵌套超过 32 层返回 400（`parse_error`），此前为 500。A body nested more than 32
+  levels deep answers 400 `parse_error` (was 500).
+- 不表示任何时刻的 `updated_since` 或 `cursor`（时区偏移超出 ±24 小时、2 月 30 日、UTC 下超出 1–9999 年）
+  返回 400 并指明参数，此前为 500。An `updated_since` or `cursor` that names no moment (an offset beyond
+  ±24 h, 30 February, outside the years 1–9999 in UTC) answers 400 naming the parameter (was 500).
+- 关联字段的错误写明字段、值与记录类型（此前显示 `%(field)s` 等占位符）；405、415 的 `message` 写明请求
+  方法与媒体类型。Errors of related fields name the field, the value and the kind of record (they showed
+  raw `%(field)s` placeholders); the `message` of a 405 or 415 names the method or media type.
+- 结束派驻的日期过晚、其后 30 天的人员预检超出日历（如 9999-12-31）时返回 400（`end_date`），此前为 500。
+  Ending a posting on a date whose 30-day staffing look-ahead leaves the calendar (9999-12-31) answers
+  400 on `end_date` (was 500).
+- 架构与响应一致（响应本身未变）：未评价的跟班学习 `evaluation_grade` 为 `""`，全国性目标与统计的
+  `province` 为 null。Schema and responses agree (the responses are unchanged): `evaluation_grade` is
+  `""` until the mentor evaluates, `province` is null on national targets and statistics.
+- 不合理的值返回 400 并指明字段（此前会被保存）：姓名、名称、说明等文字须含至少一个汉字或字母，不得含控制
+  字符、改变文字方向的字符（U+202A–U+202E、U+2066–U+2069）、零宽空格或 BOM，保存时规范为 NFC；电话须为
+  内地手机号（可加 +86）、带区号的固定电话或 400/800 号码（全角数字按半角保存）；出生日期在 1930 年至今天
+  之间，帮扶工作日期在 2023–2100 年（派驻、服务等分所工作自 2000 年起），报告截止日期不早于报告期结束；
+  长文本最多 10,000 字。Implausible values answer 400 naming the field (they were stored): text
+  needs a letter or Chinese character and may not hold control, direction-changing
+  (U+202A–U+202E, U+2066–U+2069), zero-width or BOM characters, and is stored NFC-normalised;
+  phone numbers are mainland mobiles (+86 allowed), landlines with area code or 400/800
+  numbers (full-width digits stored as ASCII); birth dates lie between 1930 and today,
+  programme dates in 2023–2100 (branch work from 2000), a report's due date not before its
+  period ends; narratives hold at most 10,000 characters.
 """,
-    "VERSION": "1.0.0",
+    "VERSION": "1.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     # request bodies get components of their own (read-only fields left out, natural keys
     # or ids accepted), so generated clients and fuzzers send what the API accepts
