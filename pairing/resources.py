@@ -203,10 +203,11 @@ class SecondmentResource(SpreadsheetResource):
     """Secondments (跟班学习) booked by import, as `book_secondment` books them: PLANNED,
     the quota rows locked for the import's transaction, the seats counted with the rows of
     the file (new rows and rows that move a secondment onto a quota) by the services' own
-    `ensure_free_seat`, Secondment.clean()'s programme rules (1–2 months, mentor at the host firm,
-    host province helps the home province, quota's provinces and year, no overlap) on every
-    row, and no two rows of the file overlapping for one trainee. Only planned secondments
-    can be changed; starting, completing, cancelling and evaluating are services."""
+    `ensure_free_seat`, Secondment.clean()'s programme rules (1–2 months, mentor at the
+    host firm, host province helps the home province, quota's provinces and year, no
+    overlap) on every row, and no two rows of the file overlapping for one trainee. Only
+    planned secondments can be changed (`ensure_secondment_changeable`); starting,
+    completing, cancelling and evaluating are services."""
 
     trainee = column("trainee", "学员执业证号", TraineeWidget())
     start_date = column("start_date", "开始日期", DateWidget())
