@@ -10,7 +10,6 @@ than a list of strings, so a body nested deeper than MAX_DEPTH is refused with t
 
 from __future__ import annotations
 
-import re
 from itertools import accumulate
 from typing import Any
 
@@ -22,18 +21,22 @@ from rest_framework.utils import json
 #: deepest nesting of arrays and objects a request body may have (the API's bodies: 2)
 MAX_DEPTH = 32
 
-# a JSON string (escapes included): brackets inside one do not nest anything
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
-_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+# the bytes that are not brackets, which nesting_depth drops (UTF-8 puts every byte of a
+# non-ASCII character above 0x7F, so none of them reads as a bracket)
+_NOT_BRACKETS = bytes(c for c in range(256) if c not in b"[]{}")
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
 TOO_DEEP = _("JSON: nested more than %(max)d levels deep (arrays and objects).")
 
 
 def nesting_depth(text: str) -> int:
-    """How deep arrays and objects nest in a JSON text, in linear time and without
-    recursion (a malformed text gets a number too; the json module then refuses it)."""
-    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    """How deep arrays and objects nest in a JSON text, in linear time, without recursion
+    and with string methods only (a malformed text gets a number too; the json module
+    then refuses it). Brackets inside strings do not count: escaped backslashes and quotes
+    are dropped first, so the quotes left delimit the strings."""
+    unescaped = text.replace("\\\\", "").replace('\\"', "")
+    outside_strings = "".join(unescaped.split('"')[0::2])
+    brackets = outside_strings.encode().translate(None, _NOT_BRACKETS)
     return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
 
 
