@@ -34,6 +34,7 @@ from lawyers.resources import LawyerResource
 from pairing.models import ProgressReport
 from portal.forms.branches import CareVisitForm, ServiceRecordForm
 from portal.forms.pairings import ProgressReportForm
+from tests.adminutil import field_errors
 from tests.api.conftest import KeyClient, issue
 from tests.factories import (
     BranchOfficeFactory,
@@ -45,6 +46,7 @@ from tests.factories import (
     province,
 )
 from tests.imports.files import csv_bytes
+from tests.test_admin_forms import firm_post, lawyer_post
 
 pytestmark = pytest.mark.django_db
 
@@ -342,6 +344,37 @@ def test_a_portal_form_keeps_the_text_nfc_normalised(users):
     visit = form.save()
     visit.refresh_from_db()
     assert visit.visitor_organisation == "Caf\u00e9律协"
+
+
+# --- 4b. the admin's forms -----------------------------------------------------------------
+ADMIN_CASES = [
+    ("firm", "name", RLO, "不可见"),
+    ("firm", "name", BOM, "不可见"),
+    ("firm", "phone", '=HYPERLINK("x")', "手机号码"),  # a longer one: max_length first
+    ("firm", "founded_on", "9999-01-01", "今天"),
+    ("lawyer", "name", ZERO_WIDTH, "不可见"),
+    ("lawyer", "phone", "律所😀", "手机号码"),
+    ("lawyer", "birth_date", "0001-01-01", "1930-01-01"),
+]
+
+
+@pytest.mark.parametrize("case", ADMIN_CASES, ids=case_id)
+def test_an_admin_add_form_shows_the_error_on_the_field(client, users, regions, case):
+    model, field, value, word = case
+    client.force_login(users["ministry"])
+    counts = (LawFirm.objects.count(), Lawyer.objects.count())
+
+    if model == "firm":
+        response = firm_post(client, regions, credit_code("430000", 4343), **{field: value})
+    else:
+        number = licence_number("43", 778, year=2019, gender="F")
+        response = lawyer_post(client, regions, number, **{field: value})
+
+    assert response.status_code == 200
+    errors = field_errors(response, field)
+    assert any(word in e for e in errors), (errors, field_errors(response, None))
+    # lawyer_post makes the firm the lawyer works at: one firm more, no lawyer
+    assert (LawFirm.objects.count() - (model == "lawyer"), Lawyer.objects.count()) == counts
 
 
 # --- 5. spreadsheet imports: a row error naming the column ----------------------------------
