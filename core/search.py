@@ -19,11 +19,39 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
 from django.db.models import Func, TextField
 from django.db.models.functions import Upper
 from django.db.models.lookups import IContains
 
 GRAMS_FUNCTION = "search_grams"
+# what the SQLite demo runs instead of an index it cannot have (a schema editor executes
+# whatever create_sql returns)
+NO_INDEX = "SELECT 1"
+
+
+class PostgresOnlyIndexMixin:
+    """An index that exists on PostgreSQL only (operator classes, GIN, search_grams()).
+    Elsewhere (the SQLite demo) nothing is created: searches there read the table."""
+
+    def create_sql(self, model: Any, schema_editor: Any, *args: Any, **kwargs: Any) -> Any:
+        if schema_editor.connection.vendor != "postgresql":
+            return NO_INDEX
+        return super().create_sql(model, schema_editor, *args, **kwargs)  # type: ignore[misc]
+
+    def remove_sql(self, model: Any, schema_editor: Any, *args: Any, **kwargs: Any) -> Any:
+        if schema_editor.connection.vendor != "postgresql":
+            return NO_INDEX
+        return super().remove_sql(model, schema_editor, *args, **kwargs)  # type: ignore[misc]
+
+
+class PostgresOnlyIndex(PostgresOnlyIndexMixin, models.Index):
+    """A B-tree index with operator classes, on PostgreSQL only."""
+
+
+class PostgresOnlyGinIndex(PostgresOnlyIndexMixin, GinIndex):
+    """A GIN index (trigrams, search_grams), on PostgreSQL only."""
 
 
 def grams_index_expression(field_name: str) -> Func:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pghistory
-from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.indexes import OpClass
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
@@ -12,7 +12,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts.policy import ALL, OWN, PROVINCE_RECORDS, Action, Role, ScopedQuerySet, Scoping
 from core.fields import PhoneField, PlausibleDateField, TextLineField
 from core.models import TimeStampedModel
-from core.search import NameContains, grams_index_expression
+from core.search import (
+    NameContains,
+    PostgresOnlyGinIndex,
+    PostgresOnlyIndex,
+    grams_index_expression,
+)
 from core.validators import FIRM_EARLIEST, TODAY
 
 from .identifiers import validate_law_firm_credit_code
@@ -113,17 +118,19 @@ class LawFirm(TimeStampedModel):
                 opclasses=["varchar_pattern_ops"],
             ),
             # the admin's and portal's search expressions (see lawyers.Lawyer.Meta)
-            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="lawfirm_name_trgm_idx"),
-            models.Index(
+            PostgresOnlyGinIndex(
+                OpClass(Upper("name"), name="gin_trgm_ops"), name="lawfirm_name_trgm_idx"
+            ),
+            PostgresOnlyIndex(
                 OpClass(Upper("name_pinyin"), name="text_pattern_ops"),
                 name="lawfirm_pinyin_upper_idx",
             ),
-            models.Index(
+            PostgresOnlyIndex(
                 OpClass(Upper("name_initials"), name="text_pattern_ops"),
                 name="lawfirm_initials_upper_idx",
             ),
-            models.Index(Upper("credit_code"), name="lawfirm_credit_code_upper_idx"),
-            GinIndex(grams_index_expression("name"), name="lawfirm_name_grams_idx"),
+            PostgresOnlyIndex(Upper("credit_code"), name="lawfirm_credit_code_upper_idx"),
+            PostgresOnlyGinIndex(grams_index_expression("name"), name="lawfirm_name_grams_idx"),
         ]
         constraints = [
             models.CheckConstraint(

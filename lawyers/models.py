@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pghistory
-from django.contrib.postgres.indexes import GinIndex, OpClass
+from django.contrib.postgres.indexes import OpClass
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -16,7 +16,12 @@ from django.utils.translation import gettext_lazy as _
 from accounts.policy import PROVINCE_RECORDS, ScopedQuerySet, Scoping
 from core.fields import NarrativeField, PhoneField, PlausibleDateField, TextLineField
 from core.models import TimeStampedModel
-from core.search import NameContains, grams_index_expression
+from core.search import (
+    NameContains,
+    PostgresOnlyGinIndex,
+    PostgresOnlyIndex,
+    grams_index_expression,
+)
 from core.validators import BIRTH_EARLIEST, FIRM_EARLIEST, PROGRAMME_EARLIEST, TODAY
 
 from .identifiers import FIRST_YEAR, validate_licence_number
@@ -114,18 +119,20 @@ class Lawyer(TimeStampedModel):
             # name search as the admin and the portal write it: icontains is
             # UPPER(name) LIKE '%…%', istartswith UPPER(…) LIKE '…%', iexact UPPER(…) = …;
             # each OR-ed arm needs an index on that very expression
-            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="lawyer_name_trgm_idx"),
-            models.Index(
+            PostgresOnlyGinIndex(
+                OpClass(Upper("name"), name="gin_trgm_ops"), name="lawyer_name_trgm_idx"
+            ),
+            PostgresOnlyIndex(
                 OpClass(Upper("name_pinyin"), name="text_pattern_ops"),
                 name="lawyer_pinyin_upper_idx",
             ),
-            models.Index(
+            PostgresOnlyIndex(
                 OpClass(Upper("name_initials"), name="text_pattern_ops"),
                 name="lawyer_initials_upper_idx",
             ),
-            models.Index(Upper("current_licence_no"), name="lawyer_licence_no_upper_idx"),
+            PostgresOnlyIndex(Upper("current_licence_no"), name="lawyer_licence_no_upper_idx"),
             # one- and two-character terms (张, 张伟) have no trigram: characters and pairs (core.search)
-            GinIndex(grams_index_expression("name"), name="lawyer_name_grams_idx"),
+            PostgresOnlyGinIndex(grams_index_expression("name"), name="lawyer_name_grams_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -3,6 +3,8 @@ core.search)."""
 
 from django.db import migrations
 
+from core.constraints import RunPostgresSQL
+
 CREATE_FUNCTION = """
 CREATE OR REPLACE FUNCTION search_grams(value text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
@@ -19,5 +21,5 @@ class Migration(migrations.Migration):
     dependencies = [("core", "0004_import_record_confirmations")]
 
     operations = [
-        migrations.RunSQL(CREATE_FUNCTION, "DROP FUNCTION IF EXISTS search_grams(text)"),
+        RunPostgresSQL(CREATE_FUNCTION, "DROP FUNCTION IF EXISTS search_grams(text)"),
     ]

@@ -5,6 +5,8 @@ import django.contrib.postgres.indexes
 import django.db.models.functions.text
 from django.db import migrations, models
 
+import core.search
+
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -15,7 +17,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name="lawfirm",
-            index=django.contrib.postgres.indexes.GinIndex(
+            index=core.search.PostgresOnlyGinIndex(
                 models.Func(
                     django.db.models.functions.text.Upper("name"),
                     function="search_grams",

@@ -2,7 +2,9 @@
 
 import django.contrib.postgres.indexes
 import django.db.models.functions.text
-from django.db import migrations, models
+from django.db import migrations
+
+import core.search
 
 
 class Migration(migrations.Migration):
@@ -16,7 +18,7 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name="lawyer",
-            index=django.contrib.postgres.indexes.GinIndex(
+            index=core.search.PostgresOnlyGinIndex(
                 django.contrib.postgres.indexes.OpClass(
                     django.db.models.functions.text.Upper("name"), name="gin_trgm_ops"
                 ),
@@ -25,7 +27,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="lawyer",
-            index=models.Index(
+            index=core.search.PostgresOnlyIndex(
                 django.contrib.postgres.indexes.OpClass(
                     django.db.models.functions.text.Upper("name_pinyin"), name="text_pattern_ops"
                 ),
@@ -34,7 +36,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="lawyer",
-            index=models.Index(
+            index=core.search.PostgresOnlyIndex(
                 django.contrib.postgres.indexes.OpClass(
                     django.db.models.functions.text.Upper("name_initials"), name="text_pattern_ops"
                 ),
@@ -43,7 +45,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="lawyer",
-            index=models.Index(
+            index=core.search.PostgresOnlyIndex(
                 django.db.models.functions.text.Upper("current_licence_no"),
                 name="lawyer_licence_no_upper_idx",
             ),
