@@ -408,6 +408,14 @@ seconds is enough. While the counter's store is unavailable, requests are served
 - 架构与响应一致（响应本身未变）：未评价的跟班学习 `evaluation_grade` 为 `""`，全国性目标与统计的
   `province` 为 null。Schema and responses agree (the responses are unchanged): `evaluation_grade` is
   `""` until the mentor evaluates, `province` is null on national targets and statistics.
+- 数据库无响应时返回 503（`service_unavailable`）并带 `Retry-After` 响应头，错误体为统一格式，此前为 HTML
+  的 500 页面；`/api/` 下的 500 也是统一格式的 JSON。POST 请求请用同一 `Idempotency-Key` 重试。When the
+  database does not answer, the API answers 503 `service_unavailable` with `Retry-After` in the error
+  shape (was an HTML 500 page); a 500 under `/api/` is JSON in the error shape too. Retry a POST with
+  the same `Idempotency-Key`.
+- 速率限制改为滑动窗口，被拒绝的请求不计数；计数服务（Redis）不可用时不限流，此前所有请求返回 500。The
+  rate limit is a sliding window and refused requests do not count; while its store (Redis) is down,
+  requests are served unthrottled (every request answered 500 before).
 - 不合理的值返回 400 并指明字段（此前会被保存）：姓名、名称、说明等文字须含至少一个汉字或字母，不得含控制
   字符、改变文字方向的字符（U+202A–U+202E、U+2066–U+2069）、零宽空格或 BOM，保存时规范为 NFC；电话须为
   内地手机号（可加 +86）、带区号的固定电话或 400/800 号码（全角数字按半角保存）；出生日期在 1930 年至今天
