@@ -228,7 +228,7 @@ class SecondmentResource(SpreadsheetResource):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._periods: dict[int, list[tuple[dt.date, dt.date]]] = {}
-        self._new_seats: dict[int, int] = {}
+        self._seat_rows: dict[int, list[int]] = {}  # quota -> rows of the file taking a seat
 
     def before_import(self, dataset: tablib.Dataset, **kwargs: Any) -> None:
         super().before_import(dataset, **kwargs)
@@ -261,10 +261,16 @@ class SecondmentResource(SpreadsheetResource):
         stored = getattr(instance, "_import_snapshot", {}).get("quota_id")
         if instance.quota_id and instance.quota_id != stored:
             quota = instance.quota
-            taken = self._taken(quota) + self._new_seats.get(quota.pk, 0)
+            above = self._seat_rows.setdefault(quota.pk, [])
+            taken = self._taken(quota) + len(above)
             if not self.apply_rule(errors, lambda: ensure_free_seat(quota=quota, taken=taken)):
+                if above:
+                    errors["quota"].append(
+                        _("Rows %(rows)s of this file take its other free seats.")
+                        % {"rows": "、".join(str(n) for n in above)}
+                    )
                 return
-            self._new_seats[quota.pk] = self._new_seats.get(quota.pk, 0) + 1
+            above.append(self.spreadsheet_row({"row_number": instance._import_row}))
 
     def _taken(self, quota: Quota) -> int:
         if not hasattr(self, "_taken_seats"):

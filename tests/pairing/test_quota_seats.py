@@ -107,8 +107,11 @@ def test_an_import_moving_two_secondments_onto_the_last_seat_is_refused(users, r
 
     assert record.status == ImportStatus.FAILED
     # the first row takes the free seat, the second is refused, by row number and column
-    assert [(e["row"], e["column"]) for e in record.errors] == [(3, "名额名称")]
-    assert record.errors[0]["message"] == "名额：3 个名额已全部占满。"
+    assert [(e["row"], e["column"]) for e in record.errors] == [(3, "名额名称")] * 2
+    assert [e["message"] for e in record.errors] == [
+        "名额：3 个名额已全部占满。",
+        "本文件第 2 行占用了其余空余名额。",
+    ]
     # nothing is written: both still on quota B, quota A as before
     assert set(
         Secondment.objects.filter(pk__in=[first.pk, second.pk]).values_list("quota", flat=True)
@@ -139,7 +142,9 @@ def test_a_seat_given_up_by_a_row_is_not_lent_to_the_rows_below(users, regions):
         [row_moving(leaving, case["b"]), row_moving(arriving, case["a"])],
     )
 
-    assert [(e["row"], e["column"]) for e in record.errors] == [(3, "名额名称")]
+    assert [(e["row"], e["column"], e["message"]) for e in record.errors] == [
+        (3, "名额名称", "名额：2 个名额已全部占满。")  # the seat row 2 gives up is not lent
+    ]
     assert case["a"].seats_taken() == 2
 
 
