@@ -193,11 +193,19 @@ def add_reports(regions, n):
 
 
 def add_targets(regions, n):
+    # unique (province, metric, year) for up to 9,240 rows: targets are reference data every
+    # role sees; years within the programme's 2023-2100, after the seeded targets' years
+    provinces = sorted(regions.values(), key=lambda p: p.code)
+    metrics = TargetMetric.values
+    per_year = len(provinces) * len(metrics)
     ProgramTarget.objects.bulk_create(
         ProgramTarget(
-            metric=TargetMetric.values[0], province=regions["43"], year=3000 + next(_seq), value=1
+            metric=metrics[(k // len(provinces)) % len(metrics)],
+            province=provinces[k % len(provinces)],
+            year=2100 - (k // per_year) % 70,
+            value=1,
         )
-        for _ in range(n)
+        for k in (next(_seq) for _ in range(n))
     )
 
 

@@ -189,7 +189,7 @@ def build_world(users, regions, code: str, other: str) -> World:
     o[ProgramTarget] = ProgramTarget.objects.create(
         metric=TargetMetric.values[0],
         province=province,
-        year=2999,
+        year=2099,  # a year no real target uses (targets run 2023-2100)
         value=7,
         source_note=f"{public}目标",
     )
