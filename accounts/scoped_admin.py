@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.filters import RelatedFieldListFilter
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
 from django.forms import ModelForm
 from django.http import Http404, HttpRequest, HttpResponse
@@ -31,6 +33,110 @@ def _is_scoped(model: type[models.Model]) -> bool:
     return hasattr(model, "scoping") and hasattr(model._default_manager, "for_user")
 
 
+def posted_key_is_valid(key_field: models.Field, value: Any) -> bool:
+    """Whether a posted value can be a value of `key_field` (an id posted for a relation).
+
+    Integer keys take ASCII digits only: Python's int() reads "１２" (full-width) as 12, a
+    value no page ever sends for a row. The field's `to_python` and validators (which carry
+    the column's integer range) decide the rest; PostgreSQL refuses NUL in any literal."""
+    while key_field.is_relation:  # a one-to-one primary key: the key it points to
+        key_field = key_field.target_field
+    text = str(value)
+    if "\x00" in text or (isinstance(key_field, models.IntegerField) and not text.isascii()):
+        return False
+    try:
+        key_field.run_validators(key_field.to_python(value))
+    except (ValidationError, TypeError, ValueError):
+        return False
+    return True
+
+
+def _choice_key_field(field: forms.ModelChoiceField) -> models.Field:
+    opts = field.queryset.model._meta
+    return opts.get_field(field.to_field_name) if field.to_field_name else opts.pk
+
+
+class KeyCheckedModelChoiceField(forms.ModelChoiceField):
+    """A foreign key's admin form field that refuses a value that cannot be a key with its
+    own "Select a valid choice" before looking it up."""
+
+    def to_python(self, value: Any) -> Any:
+        if (
+            value not in self.empty_values
+            and not isinstance(value, self.queryset.model)  # an initial value, not posted
+            and not posted_key_is_valid(_choice_key_field(self), value)
+        ):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class KeyCheckedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """A many-to-many admin form field that refuses values that cannot be keys with its own
+    "“%(pk)s” is not a valid value" before looking them up."""
+
+    def _check_values(self, value: Any) -> models.QuerySet:
+        key_field = _choice_key_field(self)
+        for pk in value:
+            if not isinstance(pk, self.queryset.model) and not posted_key_is_valid(key_field, pk):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
+class KeyCheckedAutocompleteMixin:
+    """An autocomplete widget that shows again only the posted values that can be keys.
+
+    A form refused for another reason is rendered with the posted values, and Django's
+    `AutocompleteMixin.optgroups` looks them up with `<key>__in` as they came: "abc" raised
+    ValueError and a number beyond bigint "out of range" in PostgreSQL, a 500 instead of the
+    form's own "Select a valid choice" on the field. Values that cannot be keys
+    (`posted_key_is_valid`) are left out of that lookup; the field's error shows as usual."""
+
+    field: Any
+
+    def optgroups(self, name: str, value: list, attr: Any = None) -> list:
+        # the key Django's optgroups filters on: the relation's to_field, else the primary key
+        opts = self.field.remote_field.model._meta
+        key_field = opts.get_field(getattr(self.field.remote_field, "field_name", opts.pk.attname))
+        value = [v for v in value if posted_key_is_valid(key_field, v)]
+        return super().optgroups(name, value, attr)  # type: ignore[misc]
+
+
+class KeyCheckedAutocompleteSelect(KeyCheckedAutocompleteMixin, AutocompleteSelect):
+    """The autocomplete widget of a foreign key in every admin form of the project."""
+
+
+class KeyCheckedAutocompleteSelectMultiple(KeyCheckedAutocompleteMixin, AutocompleteSelectMultiple):
+    """The autocomplete widget of a many-to-many field in every admin form of the project."""
+
+
+class KeyCheckedAutocompleteAdminMixin:
+    """Relation fields of a ModelAdmin or inline that refuse values that cannot be keys
+    (the `KeyChecked…` form fields), and for `autocomplete_fields` the key-checked widgets
+    (Django would pick its own `AutocompleteSelect`/`AutocompleteSelectMultiple`)."""
+
+    admin_site: admin.AdminSite
+
+    def _autocomplete_widget(
+        self, widget_class: type, db_field: Any, request: HttpRequest, kwargs: dict
+    ) -> None:
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):  # type: ignore[attr-defined]
+            kwargs["widget"] = widget_class(db_field, self.admin_site, using=kwargs.get("using"))
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        self._autocomplete_widget(KeyCheckedAutocompleteSelect, db_field, request, kwargs)
+        kwargs.setdefault("form_class", KeyCheckedModelChoiceField)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        self._autocomplete_widget(KeyCheckedAutocompleteSelectMultiple, db_field, request, kwargs)
+        kwargs.setdefault("form_class", KeyCheckedModelMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+
+
 class ScopedRelatedFieldListFilter(RelatedFieldListFilter):
     """A foreign-key list filter that offers only the rows the user may pick."""
 
@@ -42,7 +148,11 @@ class ScopedRelatedFieldListFilter(RelatedFieldListFilter):
         return [(obj.pk, str(obj)) for obj in qs]
 
 
-class ScopedModelAdmin(admin.ModelAdmin):
+#: changelist parameters that choose the page, order or window, not the rows
+ADMIN_PAGE_PARAMS = frozenset({"p", "o", "_popup", "_to_field"})
+
+
+class ScopedModelAdmin(KeyCheckedAutocompleteAdminMixin, admin.ModelAdmin):
     """Base class of every ModelAdmin on a scoped model."""
 
     show_full_result_count = False  # no second COUNT(*) over national tables
@@ -54,7 +164,12 @@ class ScopedModelAdmin(admin.ModelAdmin):
         self, request: HttpRequest, queryset: Any, per_page: int, *args: Any, **kwargs: Any
     ):
         if self.large_table:
-            return EstimatedCountPaginator(queryset, per_page, *args, **kwargs)
+            # no filter, search or date drill-down of the user's: only the scope restricts
+            # the rows, and the count is reused for SCOPE_COUNT_SECONDS
+            scope_only = set(request.GET) <= ADMIN_PAGE_PARAMS
+            return EstimatedCountPaginator(
+                queryset, per_page, *args, scope_only=scope_only, **kwargs
+            )
         return super().get_paginator(request, queryset, per_page, *args, **kwargs)
 
     # --- rows -----------------------------------------------------------------------
@@ -325,7 +440,7 @@ class ScopedModelAdmin(admin.ModelAdmin):
         super().delete_queryset(request, queryset)
 
 
-class ScopedTabularInline(admin.TabularInline):
+class ScopedTabularInline(KeyCheckedAutocompleteAdminMixin, admin.TabularInline):
     """An inline whose rows, choices and permissions follow the one policy layer."""
 
     extra = 0
