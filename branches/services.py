@@ -19,6 +19,15 @@ from .models import BranchOffice, Posting
 from .selectors import staffing_coverage
 
 STAFFING_LOOKAHEAD_DAYS = 30
+# the columns of a posting that decide on which days it counts toward a branch's staff
+STAFFING_FIELDS = (
+    "branch_id",
+    "start_date",
+    "end_date",
+    "agreement_signed",
+    "medical_passed",
+    "licence_transferred",
+)
 
 
 @transaction.atomic
@@ -83,28 +92,34 @@ def gaps_opened_by(postings: Sequence[Posting]) -> dict[int, dt.date]:
 
     The branches are locked first, as ending a posting locks them; the changes are tried
     in a savepoint that is rolled back (one bulk UPDATE, two coverage queries)."""
-    changed = [p for p in postings if p.pk is not None]
-    if not changed:
+    candidates = [p for p in postings if p.pk is not None]
+    if not candidates:
         return {}
     stored = {
         row.pk: row
-        for row in Posting.objects.filter(pk__in=[p.pk for p in changed]).only(
-            "branch_id", "start_date", "end_date", "checklist_complete"
+        for row in Posting.objects.filter(pk__in=[p.pk for p in candidates]).only(
+            *STAFFING_FIELDS, "checklist_complete"
         )
     }
-    ids = {p.branch_id for p in changed} | {s.branch_id for s in stored.values()}
+    # only what changes who is posted when can change the staffing (a new kind cannot)
+    changed = [
+        p
+        for p in candidates
+        if p.pk in stored
+        and any(getattr(p, f) != getattr(stored[p.pk], f) for f in STAFFING_FIELDS)
+    ]
+    if not changed:
+        return {}
+    ids = {p.branch_id for p in changed} | {stored[p.pk].branch_id for p in changed}
     branches = list(
         BranchOffice.objects.select_for_update().filter(pk__in=ids - {None}).order_by("pk")
     )
     start = timezone.localdate()
     end = start + dt.timedelta(days=STAFFING_LOOKAHEAD_DAYS)
     before = staffing_coverage(branches=branches, start=start, end=end)
-    fields = [
-        f.attname for f in Posting._meta.concrete_fields if not f.primary_key and not f.generated
-    ]
     savepoint = transaction.savepoint()
     try:
-        Posting.objects.bulk_update(changed, fields)
+        Posting.objects.bulk_update(changed, STAFFING_FIELDS)
         after = staffing_coverage(branches=branches, start=start, end=end)
     finally:
         transaction.savepoint_rollback(savepoint)
@@ -115,9 +130,7 @@ def gaps_opened_by(postings: Sequence[Posting]) -> dict[int, dt.date]:
     }
     out: dict[int, dt.date] = {}
     for posting in changed:
-        was = stored.get(posting.pk)
-        if was is None:
-            continue
+        was = stored[posting.pk]
         days = [
             opened[branch_id]
             for branch_id in {was.branch_id, posting.branch_id}
