@@ -39,7 +39,9 @@ def test_list_queries_do_not_grow_with_the_page(keys, demo_data):
     grew, thin = [], []
     for who in ("ministry", "hunan_dept", "hunan_bar", "hunan_partner"):
         client = KeyClient(keys[f"{who}:rwp"])
-        client.get("/api/v1/provinces/")  # the key's first use is recorded: not measured
+        # the key's first use is recorded, the second puts the key in the cache: not measured
+        client.get("/api/v1/provinces/")
+        client.get("/api/v1/provinces/")
         check(client, who, grew, thin)
     assert not grew, "\n".join(grew)
     # the comparison only means something where the bigger page holds more rows: the
