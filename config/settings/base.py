@@ -278,6 +278,9 @@ API_THROTTLE_TIMEOUT = env.float("API_THROTTLE_TIMEOUT", default=0.2)
 # a transaction still open when a client reads past its updated_at would otherwise be
 # skipped. Keep it above the longest write transaction (imports run in Celery).
 API_SYNC_SETTLE_SECONDS = env.int("API_SYNC_SETTLE_SECONDS", default=5)
+# A scoped caller's list of a national table with no filter but its scope reuses its row
+# count for this long (core.pagination.scope_count); 0 counts on every page.
+SCOPE_COUNT_SECONDS = env.int("SCOPE_COUNT_SECONDS", default=60)
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 SPECTACULAR_SETTINGS = {
     "TITLE": "对口帮扶 API (Lawyer-profession pairing platform)",
@@ -367,11 +370,15 @@ skipped while others write; keyset pages cost the same on any page (no COUNT).
 ## 字段选择与分页 Fields and pages
 `?fields=id,name,province` 只返回并只查询这些字段，`?brief=true` 只返回简要字段；未知字段返回 400。
 选择字段时响应中可能缺少其他字段。页码分页：`?page=`、`?page_size=`（最大 100）；全国大表不加过滤时
-`count` 为估算值。
+`count` 为估算值；省级密钥不加过滤列出全国大表时，`count` 最多每 {SCOPE_COUNT_SECONDS} 秒重新计算一次
+（`SCOPE_COUNT_SECONDS`），其间新增或删除的记录可能尚未计入。加任何过滤条件时 `count` 为精确值。
 
 `?fields=id,name,province` returns (and reads) only those fields, `?brief=true` the brief
 ones; an unknown name answers 400. Page numbers: `?page=`, `?page_size=` (at most 100); the
-`count` of an unfiltered national table is an estimate.
+`count` of an unfiltered national table is an estimate, and a province's key listing a national
+table without filters gets a `count` recounted at most every {SCOPE_COUNT_SECONDS} seconds
+(`SCOPE_COUNT_SECONDS`): records added or removed since may not be in it yet. With any
+filter, `count` is exact.
 
 ## 速率限制 Rate limits
 每个密钥 {REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["api_key"]}（`API_KEY_RATE`），超出返回 429，响应头
@@ -427,6 +434,16 @@ seconds is enough. While the counter's store is unavailable, requests are served
   numbers (full-width digits stored as ASCII); birth dates lie between 1930 and today,
   programme dates in 2023–2100 (branch work from 2000), a report's due date not before its
   period ends; narratives hold at most 10,000 characters.
+- 省级密钥不加过滤列出全国大表（律师、律所、服务记录等）时，`count` 最多每 {SCOPE_COUNT_SECONDS} 秒重新计算
+  一次，可能暂未计入最新增删的记录；加过滤条件时仍为精确值。A province's key listing a national table
+  (lawyers, firms, service records…) without filters gets a `count` recounted at most every
+  {SCOPE_COUNT_SECONDS} seconds, which may miss the latest additions and removals; with filters it is
+  exact as before.
+- 按 id 读取或修改单条记录时忽略列表的过滤参数（如 `/provinces/18/?code=11` 返回该记录，此前为 404）。
+  A record by id ignores the list's filter parameters (`/provinces/18/?code=11` answers the record; it
+  was 404).
+- 吊销、停用、修改密钥（或停用其机构、服务账号）对下一次请求立即生效。Revoking, changing or
+  deactivating a key (or its organisation or service user) applies from the very next request.
 """,
     "VERSION": "1.1.0",
     "SERVE_INCLUDE_SCHEMA": False,

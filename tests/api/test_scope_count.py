@@ -1,0 +1,101 @@
+"""A province's list of a national table with no filter but its scope reuses its row count
+for SCOPE_COUNT_SECONDS (core.pagination.scope_count), in the API and the admin: the
+scoped COUNT over the national table runs once, not on every page; a filtered list, and
+another scope, count for themselves."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import LawFirmFactory, LawyerFactory, province
+
+pytestmark = pytest.mark.django_db
+
+LAWYERS = "/api/v1/lawyers/"
+
+
+@pytest.fixture
+def lawyers(settings, regions):
+    settings.SCOPE_COUNT_SECONDS = 60
+    cache.clear()  # counts of earlier tests (their rows are gone, the SQL is the same)
+    hunan_firm = LawFirmFactory(province=province("43"))
+    for _ in range(3):
+        LawyerFactory(firm=hunan_firm)
+    LawyerFactory(province=province("43"))  # a 湖南 lawyer of another province's firm
+    LawyerFactory(firm=LawFirmFactory(province=province("54")))
+    return hunan_firm
+
+
+def counts(client, url: str) -> tuple[int, int]:
+    """(the count the page shows, how many COUNT queries its request ran)."""
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, response.content[:300]
+    counted = sum("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+    return response.json()["count"], counted
+
+
+def test_a_scoped_unfiltered_list_counts_once(client_for, lawyers):
+    partner = client_for("hunan_partner:r")
+
+    first = counts(partner, LAWYERS)
+    second = counts(partner, LAWYERS + "?page_size=2&page=2&fields=id,name")
+
+    assert first == (4, 1)
+    assert second == (4, 0)
+
+
+def test_the_reused_count_is_a_minute_old_at_most(client_for, lawyers):
+    partner = client_for("hunan_partner:r")
+    counts(partner, LAWYERS)
+    LawyerFactory(firm=lawyers)
+
+    assert counts(partner, LAWYERS) == (4, 0)  # the reused number, until it expires
+    cache.clear()  # (what SCOPE_COUNT_SECONDS does)
+    assert counts(partner, LAWYERS) == (5, 1)
+
+
+def test_a_filtered_list_counts_every_time(client_for, lawyers):
+    partner = client_for("hunan_partner:r")
+    url = LAWYERS + f"?firm={lawyers.credit_code}"
+    counts(partner, url)
+
+    assert counts(partner, url) == (3, 1)
+
+
+def test_another_scope_never_sees_the_reused_count(client_for, lawyers):
+    counts(client_for("hunan_partner:r"), LAWYERS)
+
+    assert counts(client_for("xizang_dept:r"), LAWYERS) == (1, 1)
+    # the 湖南 department's scope of lawyers is the partner's SQL: the same rows, one number
+    assert counts(client_for("hunan_dept:r"), LAWYERS) == (4, 0)
+
+
+def test_without_redis_the_count_is_exact(client_for, lawyers, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    session = client_for("hunan_partner:r")
+
+    assert counts(session, LAWYERS)[0] == 4
+
+
+def test_the_admin_changelist_reuses_the_scope_count(client, users, lawyers):
+    client.force_login(users["hunan_dept"])
+
+    def admin_counts(url: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200
+        return sum('COUNT(*) AS "__count" FROM "lawyers_lawyer"' in q["sql"] for q in queries)
+
+    assert admin_counts("/admin/lawyers/lawyer/") == 1
+    assert admin_counts("/admin/lawyers/lawyer/?o=1") == 0
+    assert admin_counts("/admin/lawyers/lawyer/?q=%E5%BC%A0") == 1  # a search counts
