@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test venv sysdeps lint check pytest faults bench messages clean
+.PHONY: demo test venv sysdeps lint check pytest faults bench load messages clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "需要 Python 3.11 ($(PYTHON)) / Python 3.11 is required"; exit 1; }
@@ -53,6 +53,11 @@ test: sysdeps lint check pytest
 
 bench: venv
 	$(PY) -m bench.run
+
+# The HTTP load test: gunicorn (production settings, 127.0.0.1 only) under locust's mixed
+# workload on the national dataset, at most 5 minutes; LOAD_* variables in README.
+load: venv
+	$(PY) -m bench.load
 
 messages: venv
 	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=scripts --no-obsolete

@@ -1,0 +1,5 @@
+import sys
+
+from bench.load.runner import main
+
+sys.exit(main())

@@ -1,0 +1,471 @@
+"""`make load`: the mixed workload over HTTP against gunicorn, on the national dataset.
+
+    LOAD_RUN_TIME=90 python -m bench.load
+
+1. the load database (LOAD_DATABASE_URL, else BENCH_DATABASE_URL, else
+   postgres://postgres@127.0.0.1:5432/pairing_bench) is created if missing and filled by
+   bench.national_data up to LOAD_LAWYERS lawyers (751,520, the national figure); the
+   clients' accounts, keys and branch are created idempotently (bench.load.actors);
+2. gunicorn starts with config/gunicorn.py (3 sync workers, preload_app) on a spare port of
+   127.0.0.1, production settings (DEBUG off, MFA on, secure cookies), SECURE_SSL_REDIRECT
+   off for plain-HTTP loopback, static files collected first (the manifest storage needs
+   them);
+3. locust runs headless (LOAD_USERS clients, LOAD_SPAWN_RATE per second, LOAD_RUN_TIME
+   seconds, capped at 300) against 127.0.0.1 only; the statistics start when every client
+   has signed in;
+4. the report: per request kind its count, req/s, p50/p95/p99, errors and its median as a
+   multiple of the cheapest request's median (one province by id with an API key, part
+   of the same mix); the sustained total; and the reconciliation: every write a client saw
+   acknowledged is in the database exactly once. Printed, and written to
+   LOAD_RESULTS (default bench/results/load-latest.json);
+5. gunicorn is stopped by its PID.
+
+The exit status is non-zero only when the harness could not run (setup, gunicorn or locust
+failed to start), never for a figure that misses its target.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+MAX_RUN_TIME = 300
+CHEAPEST = "api: province by id (cheapest)"
+CATEGORIES = (("api:", "partner API"), ("portal:", "portal"), ("admin:", "back office"))
+
+
+class SetupError(RuntimeError):
+    """The harness could not run (not a missed target)."""
+
+
+@dataclass
+class Options:
+    database_url: str
+    redis_url: str
+    lawyers: int = 751_520
+    users: int = 20
+    spawn_rate: float = 10
+    run_time: int = 90
+    workers: int = 3
+    results: Path = ROOT / "bench" / "results" / "load-latest.json"
+    extra_env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> Options:
+        env = os.environ
+        database = env.get("LOAD_DATABASE_URL") or env.get(
+            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pairing_bench"
+        )
+        return cls(
+            database_url=database,
+            redis_url=env.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/0"),
+            lawyers=int(env.get("LOAD_LAWYERS", "751520")),
+            users=int(env.get("LOAD_USERS", "20")),
+            spawn_rate=float(env.get("LOAD_SPAWN_RATE", "10")),
+            run_time=int(env.get("LOAD_RUN_TIME", "90")),
+            workers=int(env.get("LOAD_WORKERS", "3")),
+            results=Path(env.get("LOAD_RESULTS", str(cls.results))),
+        )
+
+
+# --- setup ------------------------------------------------------------------------------
+
+
+def _ensure_database(url: str) -> None:
+    import psycopg2
+    from django.db import connection
+
+    params = dict(connection.get_connection_params())
+    name = params.pop("database", None) or params.pop("dbname", None)
+    params["dbname"] = "postgres"
+    conn = psycopg2.connect(**params)
+    conn.autocommit = True
+    with conn.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            print(f"creating database {name}")
+            cursor.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+
+
+def prepare(options: Options, run_id: str) -> dict[str, Any]:
+    """Data (national_data.ensure) and the clients' actors, in this process's database."""
+    from django.db import connection
+
+    from bench import national_data
+    from bench.load.actors import ensure_actors
+
+    _ensure_database(options.database_url)
+    started = time.perf_counter()
+    national_data.ensure(options.lawyers)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM lawyers_lawyer")
+        (lawyers,) = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM firms_lawfirm")
+        (firms,) = cursor.fetchone()
+    config = ensure_actors(clients=options.users)
+    config["run_id"] = run_id
+    config["lawyers"], config["firms"] = lawyers, firms
+    print(f"data: {lawyers:,} lawyers, {firms:,} firms ({time.perf_counter() - started:.1f} s)")
+    return config
+
+
+def _spare_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(options: Options) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_READ_DOT_ENV": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",  # plain HTTP on loopback; TLS ends in front of it
+        "DATABASE_URL": options.database_url,
+        "REDIS_URL": options.redis_url,
+        "CACHE_URL": options.redis_url,
+        "CELERY_BROKER_URL": options.redis_url,
+        "LOG_LEVEL": "WARNING",
+        **options.extra_env,
+    }
+    for name in ("CELERY_TASK_ALWAYS_EAGER", "TEST_REDIS_URL"):
+        env.pop(name, None)
+    return env
+
+
+def _static_is_fresh() -> bool:
+    """The collected files are newer than every static file of the project's own."""
+    manifest = ROOT / "staticfiles" / "staticfiles.json"
+    if not manifest.exists():
+        return False
+    sources = [ROOT / "static", *ROOT.glob("*/static")]
+    newest = max(
+        (p.stat().st_mtime for d in sources for p in d.rglob("*") if p.is_file()), default=0
+    )
+    return manifest.stat().st_mtime >= newest
+
+
+def collect_static(env: dict[str, str]) -> None:
+    """The manifest storage of production settings needs collected files (about 90 s on
+    this machine kind with compression); skipped while they are newer than the sources."""
+    if "STATIC_ROOT" not in env and _static_is_fresh():
+        return
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode:
+        raise SetupError(f"collectstatic failed:\n{result.stderr[-2000:]}")
+
+
+def start_gunicorn(
+    options: Options, env: dict[str, str], log: Path
+) -> tuple[subprocess.Popen, int]:
+    port = _spare_port()
+    with open(log, "w") as out:
+        process = subprocess.Popen(  # noqa: S603
+            [
+                str(VENV_BIN / "gunicorn"),
+                "-c",
+                "config/gunicorn.py",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                str(options.workers),
+                "config.wsgi",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SetupError(f"gunicorn exited ({process.returncode}); see {log}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return process, port
+        except OSError:
+            time.sleep(0.3)
+    stop(process)
+    raise SetupError(f"gunicorn did not answer /healthz within 60 s; see {log}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)  # by its PID: gunicorn's master stops its workers
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def run_locust(options: Options, port: int, workdir: Path) -> subprocess.CompletedProcess:
+    run_time = max(1, min(options.run_time, MAX_RUN_TIME))
+    env = {
+        **os.environ,
+        "LOAD_CONFIG": str(workdir / "config.json"),
+        "LOAD_WRITES_FILE": str(workdir / "writes.jsonl"),
+        "LOAD_USERS": str(options.users),
+    }
+    result = subprocess.run(  # noqa: S603
+        [
+            str(VENV_BIN / "locust"),
+            "-f",
+            str(Path(__file__).with_name("locustfile.py")),
+            "--headless",
+            "--host",
+            f"http://127.0.0.1:{port}",
+            "-u",
+            str(options.users),
+            "-r",
+            str(options.spawn_rate),
+            "--run-time",
+            f"{run_time}s",
+            "--stop-timeout",
+            "10",
+            "--csv",
+            str(workdir / "locust"),
+            "--only-summary",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=run_time + 120,
+        check=False,
+    )
+    if not (workdir / "locust_stats.csv").exists():
+        raise SetupError(f"locust did not run:\n{result.stderr[-3000:]}")
+    return result
+
+
+# --- report -------------------------------------------------------------------------------
+
+
+def _number(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        return 0.0
+
+
+def read_stats(workdir: Path) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    kinds, total = [], {}
+    with open(workdir / "locust_stats.csv") as f:
+        for row in csv.DictReader(f):
+            entry = {
+                "kind": row["Name"],
+                "count": int(row["Request Count"]),
+                "req_per_s": round(_number(row["Requests/s"]), 2),
+                "p50_ms": _number(row["50%"]),
+                "p95_ms": _number(row["95%"]),
+                "p99_ms": _number(row["99%"]),
+                "median_ms": _number(row["Median Response Time"]),
+                "mean_ms": round(_number(row["Average Response Time"]), 1),
+                "errors": int(row["Failure Count"]),
+            }
+            if row["Name"] == "Aggregated":
+                total = entry
+            elif entry["count"] or entry["errors"]:  # (sign-ins: reset before measuring)
+                kinds.append(entry)
+    failures = []
+    path = workdir / "locust_failures.csv"
+    if path.exists():
+        with open(path) as f:
+            failures = [
+                {"kind": r["Name"], "error": r["Error"][:300], "count": int(r["Occurrences"])}
+                for r in csv.DictReader(f)
+            ]
+    total["failures"] = failures
+    cheapest = next((k for k in kinds if k["kind"] == CHEAPEST), None)
+    base = cheapest["mean_ms"] if cheapest else 0
+    base_median = cheapest["median_ms"] if cheapest else 0
+    for k in kinds:
+        k["median_x_cheapest"] = round(k["median_ms"] / base_median, 1) if base_median else None
+        k["mean_x_cheapest"] = round(k["mean_ms"] / base, 1) if base else None
+    if base:
+        total["mean_x_cheapest"] = round(total["mean_ms"] / base, 1)
+        total["median_x_cheapest"] = round(total["median_ms"] / base_median, 1)
+    return kinds, total
+
+
+def reconcile(workdir: Path, run_id: str) -> dict[str, Any]:
+    """Every write a client saw acknowledged is in the database exactly once."""
+    from branches.models import ServiceRecord
+
+    acknowledged: dict[str, dict[str, Any]] = {}
+    started = None
+    path = workdir / "writes.jsonl"
+    for line in path.read_text().splitlines() if path.exists() else []:
+        entry = json.loads(line)
+        if entry["via"] == "start":
+            started = entry["at"]
+        else:
+            acknowledged.setdefault(entry["marker"], entry)
+    in_db = Counter(
+        ServiceRecord.objects.filter(note__startswith=f"load {run_id} ").values_list(
+            "note", flat=True
+        )
+    )
+    missing = sorted(m for m in acknowledged if in_db[m] == 0)
+    duplicated = sorted(m for m, n in in_db.items() if n > 1)
+    unacknowledged = sorted(m for m in in_db if m not in acknowledged)
+    return {
+        "acknowledged": len(acknowledged),
+        "acknowledged_api": sum(1 for e in acknowledged.values() if e["via"] == "api"),
+        "acknowledged_portal": sum(1 for e in acknowledged.values() if e["via"] == "portal"),
+        "in_database": sum(in_db.values()),
+        "missing": missing[:20],
+        "duplicated": duplicated[:20],
+        # in flight when locust stopped: written, the answer not seen (not a loss)
+        "in_database_unacknowledged": len(unacknowledged),
+        "passed": not missing and not duplicated,
+        "measurement_started_at": started,
+    }
+
+
+def _category_shares(kinds: list[dict[str, Any]]) -> dict[str, float]:
+    total = sum(k["count"] for k in kinds) or 1
+    shares: dict[str, float] = {}
+    for k in kinds:
+        label = next((lbl for p, lbl in CATEGORIES if k["kind"].startswith(p)), "writes")
+        shares[label] = shares.get(label, 0) + k["count"]
+    return {label: round(100 * n / total, 1) for label, n in shares.items()}
+
+
+def print_report(report: dict[str, Any]) -> None:
+    print(
+        f"\n== load: {report['lawyers']:,} lawyers, {report['firms']:,} firms; "
+        f"{report['users']} clients, {report['measured_s']:.0f} s measured "
+        f"(run {report['run_time_s']} s), gunicorn {report['workers']} sync workers"
+    )
+    header = (
+        f"{'request kind':<40} {'count':>7} {'req/s':>7} {'p50':>6} {'p95':>6} "
+        f"{'p99':>6} {'err':>5} {'× cheapest':>10}"
+    )
+    print(header)
+    print("-" * len(header))
+    for k in report["kinds"]:
+        x = k["median_x_cheapest"]
+        print(
+            f"{k['kind']:<40} {k['count']:>7} {k['req_per_s']:>7.1f} {k['p50_ms']:>6.0f} "
+            f"{k['p95_ms']:>6.0f} {k['p99_ms']:>6.0f} {k['errors']:>5} "
+            f"{(f'{x:.1f}×' if x is not None else '—'):>10}"
+        )
+    t = report["total"]
+    print("-" * len(header))
+    x = t.get("median_x_cheapest")
+    print(
+        f"{'all (sustained)':<40} {t['count']:>7} {t['req_per_s']:>7.1f} {t['p50_ms']:>6.0f} "
+        f"{t['p95_ms']:>6.0f} {t['p99_ms']:>6.0f} {t['errors']:>5} "
+        f"{(f'{x:.1f}×' if x is not None else '—'):>10}"
+    )
+    print(
+        f"latencies in ms; × cheapest = median / the cheapest request's median; mean cost of "
+        f"a request of the mix = {t.get('mean_x_cheapest')}× the cheapest's mean"
+    )
+    print("mix (share of requests): " + ", ".join(f"{k} {v}%" for k, v in report["mix"].items()))
+    for failure in t["failures"][:10]:
+        print(f"  error ×{failure['count']} {failure['kind']}: {failure['error']}")
+    r = report["reconciliation"]
+    print(
+        f"reconciliation: {r['acknowledged']} writes acknowledged ({r['acknowledged_api']} API, "
+        f"{r['acknowledged_portal']} portal), {len(r['missing'])} missing, "
+        f"{len(r['duplicated'])} duplicated, {r['in_database_unacknowledged']} in the database "
+        f"without an acknowledgement (in flight at the stop) — "
+        f"{'PASSED' if r['passed'] else 'FAILED'}"
+    )
+
+
+def run(options: Options) -> dict[str, Any]:
+    """The whole harness; Django must be set up on the load database already."""
+    run_id = f"{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S}-{secrets.token_hex(3)}"
+    config = prepare(options, run_id)
+    workdir = Path(tempfile.mkdtemp(prefix="load-"))
+    (workdir / "config.json").write_text(json.dumps(config))
+    env = server_env(options)
+    collect_static(env)
+    load_before = os.getloadavg()
+    process, port = start_gunicorn(options, env, workdir / "gunicorn.log")
+    try:
+        print(f"gunicorn pid {process.pid} on 127.0.0.1:{port}; locust for {options.run_time} s")
+        started = time.time()
+        result = run_locust(options, port, workdir)
+        ended = time.time()
+    finally:
+        stop(process)
+    kinds, total = read_stats(workdir)
+    reconciliation = reconcile(workdir, run_id)
+    measured_from = reconciliation["measurement_started_at"] or started
+    report = {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+        "lawyers": config["lawyers"],
+        "firms": config["firms"],
+        "users": options.users,
+        "spawn_rate": options.spawn_rate,
+        "run_time_s": min(options.run_time, MAX_RUN_TIME),
+        "measured_s": round(ended - measured_from, 1),
+        "all_signed_in": reconciliation["measurement_started_at"] is not None,
+        "workers": options.workers,
+        "kinds": kinds,
+        "total": total,
+        "mix": _category_shares(kinds),
+        "reconciliation": reconciliation,
+        "locust_stderr_tail": result.stderr[-1500:],
+        "workdir": str(workdir),
+    }
+    print_report(report)
+    options.results.parent.mkdir(parents=True, exist_ok=True)
+    options.results.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    print(f"written: {options.results}")
+    return report
+
+
+def main() -> int:
+    options = Options.from_env()
+    os.environ["DATABASE_URL"] = options.database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+    os.chdir(ROOT)
+    try:
+        import django
+
+        django.setup()
+        run(options)
+    except SetupError as exc:
+        print(f"load test could not run: {exc}", file=sys.stderr)
+        return 2
+    return 0
