@@ -14,7 +14,7 @@ import redis
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator as DjangoPaginator
-from django.db import connection, models
+from django.db import connection, connections, models
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.functional import cached_property
@@ -72,9 +72,12 @@ def scope_count(queryset: models.QuerySet, exact: Any) -> int:
     seconds = settings.SCOPE_COUNT_SECONDS
     if seconds <= 0:
         return exact()
-    # the rows' SQL without the page's columns, joins for columns and order: what counts
+    # the rows' SQL without the page's columns, joins for columns and order: what counts;
+    # and the database's name (the same SQL counts other rows in another database that
+    # shares this Redis: a benchmark's tenth-scale copy, a staging database)
     sql, params = queryset.order_by().values_list("pk").query.sql_with_params()
-    name = "scope-count:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+    database = connections[queryset.db].settings_dict["NAME"]
+    name = "scope-count:" + hashlib.sha256(repr((database, sql, params)).encode()).hexdigest()
     try:
         cached = cache.get(name)
     except (redis.RedisError, OSError):

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
+from core.pagination import scope_count
+from lawyers.models import Lawyer
 from tests.factories import LawFirmFactory, LawyerFactory, province
 
 pytestmark = pytest.mark.django_db
@@ -72,6 +74,22 @@ def test_another_scope_never_sees_the_reused_count(client_for, lawyers):
     assert counts(client_for("xizang_dept:r"), LAWYERS) == (1, 1)
     # the 湖南 department's scope of lawyers is the partner's SQL: the same rows, one number
     assert counts(client_for("hunan_dept:r"), LAWYERS) == (4, 0)
+
+
+def test_another_database_never_sees_the_reused_count(lawyers):
+    queryset = Lawyer.objects.filter(province__code="43")
+    assert scope_count(queryset, lambda: 4) == 4
+    assert scope_count(queryset, lambda: 99) == 4  # reused
+
+    # the same SQL over another database that shares this Redis (a benchmark's tenth-scale
+    # copy, a staging database) counts its own rows
+    settings_dict = connections["default"].settings_dict
+    name = settings_dict["NAME"]
+    settings_dict["NAME"] = "another_database"
+    try:
+        assert scope_count(queryset, lambda: 40) == 40
+    finally:
+        settings_dict["NAME"] = name
 
 
 def test_without_redis_the_count_is_exact(client_for, lawyers, settings):
