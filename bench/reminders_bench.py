@@ -13,28 +13,39 @@ for. Rows are COPYed with triggers off (`session_replication_role = replica`: no
 events, no foreign-key checks; the generator keeps the keys right), then VACUUM ANALYZE.
 
 The rules are the enabled ones: in a new database, the defaults the migrations create,
-one per kind. The 1x dataset, around the sweep day 2026-12-03 (a Thursday):
+one per kind. Every value passes the models' validation and CHECK constraints (issue 22:
+programme records dated 2023-2100, branch work from 2000, people born from 1930, firms
+from 1979; tests/bench/test_reminders_bench_data.py builds both datasets small and checks
+them). The 1x dataset, around the sweep day 2026-12-03 (a Thursday), starts with the
+agreements' terms on 2023-07-01 (PROGRAMME_START):
 
 - a justice department and a bar association with two users each in every province, and
   the ministry, so that every recipient role resolves;
-- 39 province agreements (each western province helped by three others), one or two of
-  them ending on the dates the agreement rule reminds about that day; a quota per
-  agreement and year, a quarter of 2026's with seats left;
-- BENCH_REMINDER_PAIRINGS (2,000) active firm pairings that started between mid-2018 and
-  mid-2019, with their quarterly or half-yearly progress reports to date, each due 15
-  days after its period: most submitted early, some late, 2% never;
-- BENCH_REMINDER_SECONDMENTS (20,000) secondments starting from 2019 to mid-2027, their
-  status following the dates (3% cancelled), the mentor's evaluation written 0-60 days
-  after the end or (2%) never;
-- BENCH_REMINDER_BRANCHES (500) branch offices with their minimum staff in postings of
-  4-12 whole months since 2019 and, for most current postings, a successor planned;
+- 39 province agreements (each western province helped by three others), signed
+  2023-06-01, in force from 2023-07-01, one or two of them ending on the dates the
+  agreement rule reminds about that day; a quota per agreement and year, a quarter of
+  2026's with seats left;
+- BENCH_REMINDER_PAIRINGS (2,000) active firm pairings that started between 2023-07-01
+  and 2024-06-30, with their quarterly or half-yearly progress reports to date, each due
+  15 days after its period: most submitted early, some late, 2% never;
+- BENCH_REMINDER_SECONDMENTS (20,000) secondments starting from 2023-07-01 to 2027-06-30,
+  two per trainee (lawyers born 1994-1999, selected 2023-05-02), their status following
+  the dates (3% cancelled), the mentor's evaluation written 0-60 days after the end or
+  (2%) never;
+- BENCH_REMINDER_BRANCHES (500) branch offices opened in the second half of 2023 with
+  their minimum staff in postings of 4-12 whole months since and, for most current
+  postings, a successor planned;
 - one past in-app notification per deadline more than 90 days before the sweep day: what
   earlier sweeps left (thinned: a real sweep writes several per deadline).
 
-The 10x dataset adds nine times as many reports (of seven-year pairings of earlier rounds,
-ended), secondments (of other trainees), postings (at the same branches) and past
-notifications, at the 1x rate per year, so they reach back to 1947 (synthetic dates). The
-deadlines around the sweep day are the same in both: the tables grow, the rows due do not.
+The 10x dataset adds nine times as many reports (of two-year pairings of an earlier round,
+ended), secondments (of other trainees, under that round's quotas), postings (of other
+lawyers at the same branches) and past notifications, in nine times denser years from
+2023-07-01 to HISTORY_END, 90 days before the sweep day: all of them settled by then
+(pairings and postings ended, every report submitted, every secondment evaluated), so
+none is due on the sweep day. The deadlines around the sweep day are the same in both: the
+tables grow, the rows due do not. (Until DATASET_VERSION 3 the 1x rows started in
+2018/2019 and the 10x ones reached back to 1947, dates the CHECK constraints now refuse.)
 
 The sweep is `run_sweep(on=2026-12-03)`, not a dry run: what it writes is the cost - the
 INSERT ... ON CONFLICT of the notifications (their unique key, pghistory's trigger), the
@@ -65,14 +76,23 @@ from typing import Any
 FACTOR = 10
 ON = dt.date(2026, 12, 3)  # the sweep day, a Thursday
 LOADED_AT = dt.datetime(2026, 12, 2, 12, 0, tzinfo=dt.UTC)  # created_at of loaded rows
-# The 10x rows: as many per year as the 1x ones (whose eight years run from 2019), so the
-# history reaches back (FACTOR - 1) * 8 = 72 years: synthetic dates from 1947 to 2018.
-HISTORY_START = dt.date(2019 - (FACTOR - 1) * 8, 1, 1)
-HISTORY_END = dt.date(2018, 12, 31)
+# The 1x rows start with the agreements' terms (2023-07-01): programme records may not
+# be dated before 2023 (core.validators.PROGRAMME_EARLIEST, CHECK constraints hold it).
+PROGRAMME_START = dt.date(2023, 7, 1)
+# The 10x rows: nine times denser years from PROGRAMME_START to 90 days before the sweep
+# day, all ended, submitted and evaluated by then, so none is due on the sweep day.
+HISTORY_START = PROGRAMME_START
+HISTORY_END = ON - dt.timedelta(days=90)
+HISTORY_TERM_MONTHS = 24  # the ended pairings of the 10x rows
+DAY = dt.timedelta(days=1)
 REPORT_GRACE = dt.timedelta(days=15)  # a report is due 15 days after its period
 PAST_NOTICES_BEFORE = ON - dt.timedelta(days=90)  # past notices only for deadlines before
-DATASET_VERSION = 2
-HISTORY_VERSION = 2  # of the 10x rows (1: nine times denser years 2005-2018)
+SETTLED_BY = ON - dt.timedelta(days=31)  # the 10x rows' last submission or evaluation
+# 2: from 2018/2019; 3: from 2023 (issue 22's plausible dates)
+DATASET_VERSION = 3
+# of the 10x rows (1: nine times denser years 2005-2018; 2: the 1x rate per year back to
+# 1947; 3: nine times denser years within 2023-07-01..HISTORY_END)
+HISTORY_VERSION = 3
 
 # the tables whose sizes are printed (and analysed after loading)
 COUNTED = (
@@ -369,6 +389,7 @@ def _reference(loader: Loader) -> None:
     ends = _agreement_rule_due_dates()[-2:]
     ends += [dt.date(2028, 12, 31)] * (len(pairs) - len(ends))
     ids = loader.ids(PairingAgreement, len(pairs))
+    signed = PROGRAMME_START - dt.timedelta(days=30)
     loader.copy(
         PairingAgreement,
         (
@@ -381,7 +402,7 @@ def _reference(loader: Loader) -> None:
             "term_end",
         ),
         (
-            (pk, h, r, "justice_department", dt.date(2018, 6, 1), dt.date(2018, 7, 1), end)
+            (pk, h, r, "justice_department", signed, PROGRAMME_START, end)
             for pk, (h, r), end in zip(ids, pairs, ends, strict=True)
         ),
     )
@@ -452,10 +473,21 @@ def _firms(
 
 
 def _lawyers(
-    loader: Loader, people: list[tuple[int, int | None, bool]], title: str = "基准律师"
+    loader: Loader,
+    people: list[tuple[int, int | None, bool]],
+    title: str = "基准律师",
+    young: bool = False,
 ) -> list[int]:
-    """Lawyers for (province, firm, has an e-mail address); returns their ids."""
+    """Lawyers for (province, firm, has an e-mail address); returns their ids. Born
+    1970-1994 and licensed at 24-28, or (`young`: trainees, under 40 when selected, in
+    practice under three years) born 1994-1999 and licensed 2021-2023."""
     from lawyers.models import Lawyer
+
+    def born(pk: int) -> dt.date:
+        return dt.date((1994 + pk % 6) if young else (1970 + pk % 25), 1 + pk % 12, 1 + pk % 28)
+
+    def licensed(pk: int) -> int:
+        return (2021 + pk % 3) if young else born(pk).year + 24 + pk % 5
 
     ids = loader.ids(Lawyer, len(people))
     loader.copy(
@@ -480,8 +512,8 @@ def _lawyers(
                 f"jizhunlvshi{pk}",
                 f"jzls{pk % 1000}",
                 "MF"[pk % 2],
-                dt.date(1975 + pk % 20, 1 + pk % 12, 1 + pk % 28),
-                2005 + pk % 15,
+                born(pk),
+                licensed(pk),
                 province,
                 firm,
                 f"lawyer{pk}@bench.example" if email else "",
@@ -527,10 +559,12 @@ def _reports(
     world: World,
     pairings: list[tuple[int, int, dt.date, dt.date | None]],
     rng: random.Random,
+    settled: bool = False,
 ) -> list[tuple[int, dt.date, int, bool]]:
     """A report per quarter or half-year of each pairing's term up to the sweep day, due 15
     days after the period: 60% submitted early, 25% up to 20 days late, 10% up to 60, 3%
-    later, 2% never (one in twenty of the open ones returned). Returns (id, due date,
+    later, 2% never (one in twenty of the open ones returned). `settled` (the 10x rows):
+    every report submitted, by SETTLED_BY at the latest, none open. Returns (id, due date,
     helper province, submitted late or not at all) per report."""
     from pairing.models import ProgressReport
 
@@ -556,11 +590,13 @@ def _reports(
                     else rng.randint(21, 60)
                     if r < 0.95
                     else rng.randint(61, 200)
-                    if r < 0.98
+                    if r < 0.98 or settled
                     else None
                 )
                 submitted = None if lag is None else due + dt.timedelta(days=lag)
-                if submitted is not None and submitted > ON:
+                if settled:
+                    submitted = min(submitted, SETTLED_BY)  # type: ignore[type-var]
+                elif submitted is not None and submitted > ON:
                     submitted = None
                 if submitted is None:
                     returned = due < ON and pk % 20 == 0  # open: draft, or returned
@@ -593,12 +629,21 @@ def _reports(
 
 # --- trainees, secondments, quotas ------------------------------------------------------------
 def _secondments(
-    loader: Loader, world: World, rng: random.Random, count: int, first: dt.date, last: dt.date
+    loader: Loader,
+    world: World,
+    rng: random.Random,
+    count: int,
+    first: dt.date,
+    last: dt.date,
+    settled: bool = False,
 ) -> list[tuple[int, dt.date, dt.date, int]]:
     """`count` secondments starting between `first` and `last`, two per new trainee (years
-    apart); status from the dates (3% cancelled); the mentor's evaluation written 0-14
-    days after the end (60%), 15-30 (30%), 31-60 (8%) or never. Returns (id, start, end,
-    home province) per secondment."""
+    apart; selected 60 days before `first`, not before 2023); status from the dates (3%
+    cancelled); the mentor's evaluation written 0-14 days after the end (60%), 15-30
+    (30%), 31-60 (8%) or never. `settled` (the 10x rows, ended by HISTORY_END): every one
+    evaluated, under quotas of their own. Returns (id, start, end, home province) per
+    secondment."""
+    from core.validators import PROGRAMME_EARLIEST
     from lawyers.models import Trainee
     from pairing.models import Secondment
 
@@ -608,7 +653,10 @@ def _secondments(
     firms_of = {
         r: [f for a in world.by_recipient[r] for f in world.recipient_firms[a]] for r in recipients
     }
-    lawyer_ids = _lawyers(loader, [(h, rng.choice(firms_of[h]), True) for h in homes])
+    lawyer_ids = _lawyers(
+        loader, [(h, rng.choice(firms_of[h]), True) for h in homes], title="基准学员", young=True
+    )
+    selected = max(first - dt.timedelta(days=60), PROGRAMME_EARLIEST)
     trainee_ids = loader.ids(Trainee, trainees)
     loader.copy(
         Trainee,
@@ -623,7 +671,7 @@ def _secondments(
             "practice_track",
         ),
         (
-            (t, lw, 2023, h, first - dt.timedelta(days=60), "selected", "lt3", "civil")
+            (t, lw, selected.year, h, selected, "selected", "lt3", "civil")
             for t, lw, h in zip(trainee_ids, lawyer_ids, homes, strict=True)
         ),
     )
@@ -654,7 +702,7 @@ def _secondments(
                 else rng.randint(15, 30)
                 if r < 0.9
                 else rng.randint(31, 60)
-                if r < 0.98
+                if r < 0.98 or settled
                 else None
             )
             if lag is not None and end + dt.timedelta(days=lag) <= ON:
@@ -680,7 +728,7 @@ def _secondments(
             ]
         )
         made.append((pk, start, end, home))
-    quota_ids = _quotas(loader, world, quotas, taken, rng)
+    quota_ids = _quotas(loader, world, quotas, taken, rng, earlier=settled)
     for row in rows:
         row[4] = quota_ids[row[4]]
     loader.copy(
@@ -709,9 +757,12 @@ def _quotas(
     quotas: dict[tuple[int, int], int],
     taken: dict[int, int],
     rng: random.Random,
+    earlier: bool = False,
 ) -> dict[int, int]:
     """A quota per (year, agreement) with as many seats as secondments took, a few more for
-    a quarter of this year's (left unfilled). Returns local number -> quota id."""
+    a quarter of this year's (left unfilled); `earlier` (the 10x rows): an earlier round's
+    quotas, named so (a quota's name is unique in its year), all filled. Returns local
+    number -> quota id."""
     from pairing.models import Quota
 
     ids = loader.ids(Quota, len(quotas))
@@ -719,9 +770,10 @@ def _quotas(
     for pk, ((year, agreement), n) in zip(ids, quotas.items(), strict=True):
         _, helper, recipient = world.agreements[agreement]
         seats = max(1, taken[n])
-        if year == ON.year and rng.random() < 0.25:
+        if year == ON.year and not earlier and rng.random() < 0.25:
             seats += rng.randint(1, 5)
-        rows.append((pk, year, f"{year} {world.short[helper]}→{world.short[recipient]}", seats))
+        name = f"{year} {world.short[helper]}→{world.short[recipient]}"
+        rows.append((pk, year, f"{name}（前期）" if earlier else name, seats))
         hosts.append((pk, helper))
         sources.append((pk, recipient))
     loader.copy(Quota, ("id", "year", "name", "seats"), rows)
@@ -740,8 +792,9 @@ def _quotas(
 
 # --- branches and postings ---------------------------------------------------------------------------
 def _branches(loader: Loader, world: World, count: int, rng: random.Random) -> dict[int, int]:
-    """Branch offices in the western provinces' counties, opened by helper firms in 2019;
-    minimum staff 1 (60%), 2 (35%) or 3. Returns branch -> minimum staff."""
+    """Branch offices in the western provinces' counties, opened by helper firms in the
+    second half of 2023 (`_opened`); minimum staff 1 (60%), 2 (35%) or 3. Returns
+    branch -> minimum staff."""
     from branches.models import BranchOffice
     from regions.models import County
 
@@ -768,7 +821,7 @@ def _branches(loader: Loader, world: World, count: int, rng: random.Random) -> d
                 parent,
                 county,
                 _credit_code(code, 800000000 + pk),
-                dt.date(2019, 1 + n % 6, 1),
+                _opened(pk),
                 "active",
                 minimum[pk],
             )
@@ -794,13 +847,18 @@ def _branches(loader: Loader, world: World, count: int, rng: random.Random) -> d
 Span = tuple[int, dt.date, dt.date | None, bool, str]  # branch, start, end, complete, kind
 
 
+def _opened(branch: int) -> dt.date:
+    """The day a branch opened: the first of a month from July to December 2023."""
+    return PROGRAMME_START.replace(month=PROGRAMME_START.month + branch % 6)
+
+
 def _current_spans(world: World, minimum: dict[int, int], rng: random.Random) -> list[Span]:
     """Per branch its minimum staff (30%: one more) in postings of 4-12 whole months since
     it opened (15% of places: one resident lawyer); for 85% of the current postings a
     successor is planned, 85% of those with the dispatch checklist done."""
     spans: list[Span] = []
     for branch, _ in world.branches:
-        opened = dt.date(2019, 1 + branch % 6, 1)
+        opened = _opened(branch)
         for _ in range(minimum[branch] + (rng.random() < 0.3)):
             if rng.random() < 0.15:
                 spans.append((branch, opened, None, True, "resident"))
@@ -819,8 +877,9 @@ def _current_spans(world: World, minimum: dict[int, int], rng: random.Random) ->
 
 
 def _history_spans(world: World, rng: random.Random) -> list[Span]:
-    """Per branch, nine times its 1x postings, earlier: chains of 4-12 month rotations from
-    HISTORY_START to 2018, as many chains as it takes."""
+    """Per branch, nine times its 1x postings, all ended: chains of 4-12 month rotations
+    (of other lawyers) from the day it opened to HISTORY_END, the last cut there, as many
+    chains as it takes."""
     from django.db.models import Count
 
     from branches.models import Posting
@@ -833,8 +892,8 @@ def _history_spans(world: World, rng: random.Random) -> list[Span]:
     spans: list[Span] = []
     for branch, _ in world.branches:
         want, made = (FACTOR - 1) * counts.get(branch, 0), 0
-        while made < want:  # another chain of lawyers, from HISTORY_START on
-            start = HISTORY_START
+        while made < want:  # another chain of lawyers, from the opening on
+            start = _opened(branch)
             while start <= HISTORY_END and made < want:
                 end = _add_months(start, rng.randint(4, 12)) - dt.timedelta(days=1)
                 spans.append((branch, start, min(end, HISTORY_END), True, "rotation"))
@@ -960,13 +1019,19 @@ def _past_notices(
 
 # --- the two datasets ------------------------------------------------------------------------------------
 def _load_base(size: Size) -> None:
-    """The 1x dataset, in one transaction."""
-    from django.db import connection, transaction
-
+    """The reference data (provinces, counties, holidays), then the 1x dataset."""
     from regions.services import load_calendar, load_regions
 
     load_regions(today=ON)
     load_calendar()
+    build_base(size)
+
+
+def build_base(size: Size) -> None:
+    """The 1x dataset, in one transaction (a savepoint inside one: the tests build it
+    small in theirs), on the reference data."""
+    from django.db import connection, transaction
+
     rng = random.Random(20261203)
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")
@@ -997,7 +1062,7 @@ def _load_base(size: Size) -> None:
                     n % n_agreements,
                     firms[2 * n],
                     firms[2 * n + 1],
-                    _day_between(rng, dt.date(2018, 7, 1), dt.date(2019, 6, 30)),
+                    _day_between(rng, PROGRAMME_START, _add_months(PROGRAMME_START, 12) - DAY),
                     None,
                 )
                 for n in range(size.pairings)
@@ -1007,7 +1072,7 @@ def _load_base(size: Size) -> None:
         pairings = [(pk, a, s, e) for pk, a, s, e in _active_pairings(world)]
         reports = _reports(loader, world, pairings, rng)
         secondments = _secondments(
-            loader, world, rng, size.secondments, dt.date(2019, 1, 1), dt.date(2027, 6, 30)
+            loader, world, rng, size.secondments, PROGRAMME_START, dt.date(2027, 6, 30)
         )
         minimum = _branches(loader, world, size.branches, rng)
         postings = _postings(loader, world, _current_spans(world, minimum, rng))
@@ -1027,40 +1092,50 @@ def _active_pairings(world: World) -> list[tuple[int, int, dt.date, dt.date | No
     ]
 
 
-def _load_history(size: Size) -> None:
-    """Nine times the 1x reports, secondments, postings and past notices, at the 1x rate per
-    year from HISTORY_START to 2018: seven-year pairings of earlier rounds (ended), other
-    trainees, earlier postings at the same branches."""
+def build_history(size: Size) -> None:
+    """Nine times the 1x reports, secondments, postings and past notices, in nine times
+    denser years from HISTORY_START to HISTORY_END (90 days before the sweep day), all
+    settled by then: two-year pairings of an earlier round (ended, every report
+    submitted), other trainees (every secondment ended and evaluated, under an earlier
+    round's quotas), ended postings at the same branches. In one transaction (or savepoint)."""
     from django.db import connection, transaction
 
     from pairing.models import ProgressReport
 
-    rng = random.Random(20050101)
+    rng = random.Random(20230701)
     extra = FACTOR - 1
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL session_replication_role = replica")
         loader = Loader(cursor)
         world = _world()
         base_reports = ProgressReport.objects.count()
-        # seven-year terms of quarterly (3 in 5) or half-yearly reports: 22.4 a pairing
-        n_pairings = round(extra * base_reports / 22.4)
+        # two-year terms of quarterly (3 in 5: 8 reports) or half-yearly (4) reports
+        per_pairing = (3 * 8 + 2 * 4) / 5 * HISTORY_TERM_MONTHS / 24
+        n_pairings = round(extra * base_reports / per_pairing)
+        last_start = _add_months(HISTORY_END + DAY, -HISTORY_TERM_MONTHS)
         rows = []
         for n in range(n_pairings):
             agreement = n % len(world.agreements)
-            start = _day_between(rng, HISTORY_START, HISTORY_END.replace(year=2011))
+            start = _day_between(rng, HISTORY_START, last_start)
             rows.append(
                 (
                     agreement,
                     rng.choice(world.helper_firms[agreement]),
                     rng.choice(world.recipient_firms[agreement]),
                     start,
-                    _add_months(start, 84) - dt.timedelta(days=1),
+                    _add_months(start, HISTORY_TERM_MONTHS) - DAY,
                 )
             )
         pairings = _pairings(loader, world, rows)
-        reports = _reports(loader, world, pairings, rng)
+        reports = _reports(loader, world, pairings, rng, settled=True)
         secondments = _secondments(
-            loader, world, rng, extra * size.secondments, HISTORY_START, HISTORY_END
+            loader,
+            world,
+            rng,
+            extra * size.secondments,
+            HISTORY_START,
+            _add_months(HISTORY_END + DAY, -2),  # two months at most: ended by HISTORY_END
+            settled=True,
         )
         postings = _postings(loader, world, _history_spans(world, rng))
         _past_notices(loader, world, reports, secondments, postings)
@@ -1139,7 +1214,7 @@ def _prepare(size: Size, small: Any, big: Any) -> None:
                         raise
                     time.sleep(1)
         connections["default"] = big
-        _load_history(size)
+        build_history(size)
         _analyze()
         with maintenance.cursor() as cursor:
             cursor.execute(f'COMMENT ON DATABASE "{big_name}" IS %s', [wanted])
