@@ -24,6 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.audit import audit_enabled
+from core.changelists import NulSafeChangelistMixin
 from core.pagination import EstimatedCountPaginator
 
 from .policy import Action, ensure_can
@@ -152,7 +153,7 @@ class ScopedRelatedFieldListFilter(RelatedFieldListFilter):
 ADMIN_PAGE_PARAMS = frozenset({"p", "o", "_popup", "_to_field"})
 
 
-class ScopedModelAdmin(KeyCheckedAutocompleteAdminMixin, admin.ModelAdmin):
+class ScopedModelAdmin(NulSafeChangelistMixin, KeyCheckedAutocompleteAdminMixin, admin.ModelAdmin):
     """Base class of every ModelAdmin on a scoped model."""
 
     show_full_result_count = False  # no second COUNT(*) over national tables
@@ -181,6 +182,10 @@ class ScopedModelAdmin(KeyCheckedAutocompleteAdminMixin, admin.ModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: models.QuerySet, search_term: str
     ) -> tuple[models.QuerySet, bool]:
+        if "\x00" in search_term:
+            # no text in PostgreSQL holds NUL, and the literal would fail the query (a 500 in
+            # the autocomplete view): nothing matches
+            return queryset.none(), False
         match = getattr(request, "resolver_match", None)
         if match is not None and match.url_name == "autocomplete":
             # autocomplete offers choices for a form: the user's pickable rows only

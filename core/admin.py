@@ -7,11 +7,12 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
+from .changelists import NulSafeChangelistMixin
 from .models import ImportRecord
 
 
 @admin.register(ImportRecord)
-class ImportRecordAdmin(admin.ModelAdmin):
+class ImportRecordAdmin(NulSafeChangelistMixin, admin.ModelAdmin):
     list_display = (
         "created_at",
         "user",

@@ -73,7 +73,8 @@ def year_filter(
 
         def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
             value = self.value()
-            if not value or not value.isdigit():
+            # only the years offered: "１２" or a 30-digit number is no year (dt.date overflows)
+            if value not in {y for y, _ in self.lookup_choices}:
                 return queryset
             year = int(value)
             model_field = queryset.model._meta.get_field(field)

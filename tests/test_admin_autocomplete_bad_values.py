@@ -23,6 +23,7 @@ pytestmark = pytest.mark.django_db
 
 # not ids: letters, a decimal, full-width digits, SQL, beyond bigint, a NUL, a negative id
 BAD_VALUES = ["abc", "1.5", "１２", "' OR 1=1", "9" * 30, "1\x00", "-1"]
+FILTER_VALUES = ["abc", "１２", "9" * 30, "-1"]
 # Django's messages in zh_Hans: ModelChoiceField, ModelMultipleChoiceField, NUL characters
 REFUSED = ("选择一个有效的选项", "不是一个有效的值", "空字符")
 
@@ -50,7 +51,7 @@ def is_many(model: type[models.Model], name: str) -> bool:
     return model._meta.get_field(name).many_to_many
 
 
-@pytest.mark.parametrize("who", ["superuser", "ministry", "hunan_dept"])
+@pytest.mark.parametrize("who", ["ministry", "hunan_dept"])
 @pytest.mark.parametrize(
     ("model", "field"), autocomplete_admins(), ids=lambda x: getattr(x, "__name__", x)
 )
@@ -80,7 +81,7 @@ def test_a_value_that_is_not_an_id_is_refused_on_its_field(client, users, model,
 def test_a_list_filter_value_that_is_not_an_id_is_no_error(client, users, model, field):
     client.force_login(users["ministry"])
     target = model._meta.get_field(field).target_field.attname
-    for value in BAD_VALUES:
+    for value in FILTER_VALUES:
         for query in ({f"{field}__{target}__exact": value}, {f"{field}__exact": value}):
             response = client.get(changelist_url(model), query)
             # a list filter: 200 or "?e=1"; a lookup no filter offers: 400
@@ -111,3 +112,45 @@ def test_an_inline_autocomplete_widget_leaves_out_values_that_are_not_ids(rf, us
     for value in BAD_VALUES:
         assert "selected" not in field.widget.render("lawyer", value)
     assert f'value="{lawyer.pk}" selected' in field.widget.render("lawyer", lawyer.pk)
+
+
+def registered_filters() -> list[type[models.Model]]:
+    return sorted(
+        (m for m, model_admin in admin.site._registry.items() if model_admin.list_filter),
+        key=lambda m: m._meta.label,
+    )
+
+
+@pytest.mark.parametrize("model", registered_filters(), ids=lambda m: m._meta.label)
+def test_every_list_filter_parameter_with_a_bad_value_is_no_error(client, users, model):
+    client.force_login(users["ministry"])
+    response = client.get(changelist_url(model))
+    if response.status_code == 403:  # ministry-less tables
+        return
+    assert response.status_code == 200
+    parameters = {
+        p for spec in response.context["cl"].filter_specs for p in spec.expected_parameters()
+    }
+    assert parameters, model
+    for parameter in sorted(parameters):
+        for value in FILTER_VALUES:
+            response = client.get(changelist_url(model), {parameter: value})
+            # shown (the value matches nothing or is ignored) or Django's "?e=1"
+            assert response.status_code in (200, 302), (parameter, value, response.status_code)
+        response = client.get(changelist_url(model), {parameter: "1\x00"})
+        assert response.status_code == 302
+        assert response["Location"].endswith("?e=1")
+    response = client.get(changelist_url(model), {"q": "张\x00"})
+    assert response.status_code == 302
+    assert response["Location"].endswith("?e=1")
+
+
+@pytest.mark.parametrize(
+    ("model", "field"), autocomplete_admins(), ids=lambda x: getattr(x, "__name__", x)
+)
+def test_an_autocomplete_search_with_a_nul_character_finds_nothing(client, users, model, field):
+    client.force_login(users["ministry"])
+    query = {"app_label": model._meta.app_label, "model_name": model._meta.model_name}
+    response = client.get("/admin/autocomplete/", {**query, "field_name": field, "term": "张\x00"})
+    assert response.status_code == 200
+    assert response.json()["results"] == []
