@@ -195,7 +195,8 @@ def find_key(secret: str) -> ApiKey | None:
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         return None
     name = _cache_name(parts[1])
-    cached = _cache_call("get", name)
+    # KEY_CACHE_SECONDS = 0: the database every time (bench/request_cost.py --compare)
+    cached = _cache_call("get", name) if KEY_CACHE_SECONDS > 0 else _TOMBSTONE
     if isinstance(cached, ApiKey):
         api_key = cached
     else:

@@ -1,7 +1,7 @@
 """The fixed cost of an authenticated API request (issue 22 §4: ≤ 3 ms in a worker).
 
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/pairing_bench_h5 \\
-        python -m bench.request_cost [--profile]
+        python -m bench.request_cost [--profile] [--compare]
 
 The cheapest authenticated request — one province by id with an API key (GET
 /api/v1/provinces/{id}/), in-process through Django's test client (so the WSGI server is
@@ -10,6 +10,10 @@ not counted) — timed over ROUNDS requests (median), with its queries counted; 
 Runs on any database with the national data of bench.national_data (scope_bench builds
 it); the province table is what it reads, so the scale does not matter. Nothing is
 asserted.
+
+`--compare` times, interleaved in the same run, the request as it was before issue 22's
+fixed-cost work (the key read from the database on every request, the list's FilterSet run
+before a detail lookup) against the request as it is.
 """
 
 from __future__ import annotations
@@ -94,6 +98,38 @@ def profile(client, url: str) -> None:  # type: ignore[no-untyped-def]
     print(out.getvalue()[-9000:])
 
 
+def compare(client, url: str) -> None:  # type: ignore[no-untyped-def]
+    from rest_framework import viewsets
+
+    from accounts import api_keys
+    from accounts.api.viewsets import ScopedModelViewSet
+
+    now_filter = ScopedModelViewSet.filter_queryset
+    now_seconds = api_keys.KEY_CACHE_SECONDS
+
+    def before() -> None:
+        api_keys.KEY_CACHE_SECONDS = 0
+        ScopedModelViewSet.filter_queryset = viewsets.GenericViewSet.filter_queryset  # type: ignore[method-assign]
+
+    def after() -> None:
+        api_keys.KEY_CACHE_SECONDS = now_seconds
+        ScopedModelViewSet.filter_queryset = now_filter  # type: ignore[method-assign]
+
+    samples: dict[str, list[float]] = {"before": [], "after": []}
+    for _ in range(ROUNDS):
+        for label, setup in (("before", before), ("after", after)):
+            setup()
+            started = time.perf_counter()
+            client.get(url)
+            samples[label].append(time.perf_counter() - started)
+    after()
+    b, a = (statistics.median(samples[k]) * 1000 for k in ("before", "after"))
+    print(
+        f"-- interleaved, {ROUNDS} rounds, medians: before (key from the database, list "
+        f"filters on detail) {b:.2f} ms, after {a:.2f} ms ({b / a:.1f}x)"
+    )
+
+
 def main() -> None:
     import django
 
@@ -110,6 +146,8 @@ def main() -> None:
     client = Client(HTTP_AUTHORIZATION=f"Api-Key {actors['ministry_key']}")
     url = f"/api/v1/provinces/{actors['hunan'].pk}/"
     measure(client, url)
+    if "--compare" in sys.argv:
+        compare(client, url)
     if "--profile" in sys.argv:
         profile(client, url)
 

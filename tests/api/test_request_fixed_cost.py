@@ -136,3 +136,11 @@ def _save(instance, **values) -> None:
     for name, value in values.items():
         setattr(instance, name, value)
     instance.save()
+
+
+def test_with_the_key_cache_off_every_lookup_reads_the_database(
+    issued, warm, monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(api_keys, "KEY_CACHE_SECONDS", 0)
+    with django_assert_num_queries(1):
+        assert find_key(issued.secret).pk == issued.api_key.pk
