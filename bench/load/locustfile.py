@@ -34,6 +34,7 @@ import uuid
 from http.cookiejar import DefaultCookiePolicy
 from typing import Any
 
+import gevent
 from django_otp.oath import totp
 from locust import HttpUser, events, task
 from locust.clients import HttpSession
@@ -42,6 +43,8 @@ CONFIG: dict[str, Any] = json.loads(open(os.environ["LOAD_CONFIG"]).read())  # n
 WRITES_FILE = os.environ["LOAD_WRITES_FILE"]
 RUN_ID = CONFIG["run_id"]
 USERS = int(os.environ.get("LOAD_USERS", "1"))
+# seconds measured once every client has signed in (locust's --run-time is only the cap)
+MEASURE_SECONDS = float(os.environ.get("LOAD_MEASURE_SECONDS", "60"))
 # writes' weights times this (the harness's own test raises it so a few seconds write)
 WRITE_WEIGHT = int(os.environ.get("LOAD_WRITE_WEIGHT", "1"))
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
@@ -49,6 +52,7 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 _client_numbers = itertools.count()
 _signed_in = itertools.count(1)
 _write_lock = threading.Lock()
+_measuring = False
 
 
 class _LoopbackCookies(DefaultCookiePolicy):
@@ -67,6 +71,20 @@ def _record_write(entry: dict[str, Any]) -> None:
         out.write(json.dumps(entry) + "\n")
 
 
+class _Session(HttpSession):
+    """Tells the server each request's kind (the `name`) and whether it is measured, for
+    gunicorn's access log: the time a worker spent on a request (%(D)s) is its cost, the
+    client's latency also holds the wait for a free worker."""
+
+    def request(self, method: str, url: str, name: str | None = None, **kwargs: Any) -> Any:
+        kwargs["headers"] = {
+            **(kwargs.get("headers") or {}),
+            "X-Load-Kind": name or url,
+            "X-Load-Measured": "1" if _measuring else "0",
+        }
+        return super().request(method, url, name=name, **kwargs)
+
+
 def _csrf(html: str) -> str:
     match = CSRF.search(html)
     return match.group(1) if match else ""
@@ -77,7 +95,7 @@ class Client(HttpUser):
 
     def on_start(self) -> None:
         number = next(_client_numbers)
-        self.client.cookies.set_policy(_LoopbackCookies())
+        self.client = self._session()
         self.api = {"Authorization": f"Api-Key {CONFIG['partner_key']}"}
         self.api_write = {"Authorization": f"Api-Key {CONFIG['department_key']}"}
         self.portal = self._session()
@@ -89,11 +107,18 @@ class Client(HttpUser):
         self.cursor: str | None = None
         self.rng = random.Random(number)
         if next(_signed_in) == USERS:  # the last client: measure from here on
+            global _measuring  # one flag for all of this process's clients
             self.environment.stats.reset_all()
+            _measuring = True
             _record_write({"via": "start", "at": time.time()})
+            gevent.spawn_later(MEASURE_SECONDS, self._end_measurement)
+
+    def _end_measurement(self) -> None:
+        _record_write({"via": "end", "at": time.time()})
+        self.environment.runner.quit()
 
     def _session(self) -> HttpSession:
-        session = HttpSession(
+        session = _Session(
             base_url=self.host, request_event=self.environment.events.request, user=self
         )
         session.cookies.set_policy(_LoopbackCookies())
