@@ -40,10 +40,11 @@ agreements' terms on 2023-07-01 (PROGRAMME_START):
 
 The 10x dataset adds nine times as many reports (of two-year pairings of an earlier round,
 ended), secondments (of other trainees, under that round's quotas), postings (of other
-lawyers at the same branches) and past notifications, in nine times denser years from
-2023-07-01 to HISTORY_END, 90 days before the sweep day: all of them settled by then
-(pairings and postings ended, every report submitted, every secondment evaluated), so
-none is due on the sweep day. The deadlines around the sweep day are the same in both: the
+lawyers at the same branches) and past notifications, in denser years from 2023-07-01 to
+HISTORY_END, 90 days before the sweep day (the secondments to the end of 2025, so that
+2026's quotas, whose secondments the quota rule counts, hold the same ones at both
+sizes): all of them settled by then (pairings and postings ended, every report
+submitted, every secondment evaluated), so none is due on the sweep day. The deadlines around the sweep day are the same in both: the
 tables grow, the rows due do not. (Until DATASET_VERSION 3 the 1x rows started in
 2018/2019 and the 10x ones reached back to 1947, dates the CHECK constraints now refuse.)
 
@@ -83,6 +84,9 @@ PROGRAMME_START = dt.date(2023, 7, 1)
 # day, all ended, submitted and evaluated by then, so none is due on the sweep day.
 HISTORY_START = PROGRAMME_START
 HISTORY_END = ON - dt.timedelta(days=90)
+# ... but their secondments end within the years before the sweep day's: the quota rule
+# counts the secondments of this year's quotas, which stay the 1x ones
+SECONDMENT_HISTORY_END = dt.date(ON.year - 1, 12, 31)
 HISTORY_TERM_MONTHS = 24  # the ended pairings of the 10x rows
 DAY = dt.timedelta(days=1)
 REPORT_GRACE = dt.timedelta(days=15)  # a report is due 15 days after its period
@@ -91,8 +95,9 @@ SETTLED_BY = ON - dt.timedelta(days=31)  # the 10x rows' last submission or eval
 # 2: from 2018/2019; 3: from 2023 (issue 22's plausible dates)
 DATASET_VERSION = 3
 # of the 10x rows (1: nine times denser years 2005-2018; 2: the 1x rate per year back to
-# 1947; 3: nine times denser years within 2023-07-01..HISTORY_END)
-HISTORY_VERSION = 3
+# 1947; 3: denser years within 2023-07-01..HISTORY_END; 4: the same, the secondments
+# within 2023-07-01..SECONDMENT_HISTORY_END)
+HISTORY_VERSION = 4
 
 # the tables whose sizes are printed (and analysed after loading)
 COUNTED = (
@@ -640,7 +645,7 @@ def _secondments(
     """`count` secondments starting between `first` and `last`, two per new trainee (years
     apart; selected 60 days before `first`, not before 2023); status from the dates (3%
     cancelled); the mentor's evaluation written 0-14 days after the end (60%), 15-30
-    (30%), 31-60 (8%) or never. `settled` (the 10x rows, ended by HISTORY_END): every one
+    (30%), 31-60 (8%) or never. `settled` (the 10x rows, all ended): every one
     evaluated, under quotas of their own. Returns (id, start, end, home province) per
     secondment."""
     from core.validators import PROGRAMME_EARLIEST
@@ -1097,7 +1102,8 @@ def build_history(size: Size) -> None:
     denser years from HISTORY_START to HISTORY_END (90 days before the sweep day), all
     settled by then: two-year pairings of an earlier round (ended, every report
     submitted), other trainees (every secondment ended and evaluated, under an earlier
-    round's quotas), ended postings at the same branches. In one transaction (or savepoint)."""
+    round's quotas, by SECONDMENT_HISTORY_END: this year's quotas and secondments stay
+    the 1x ones), ended postings at the same branches. In one transaction (or savepoint)."""
     from django.db import connection, transaction
 
     from pairing.models import ProgressReport
@@ -1134,7 +1140,7 @@ def build_history(size: Size) -> None:
             rng,
             extra * size.secondments,
             HISTORY_START,
-            _add_months(HISTORY_END + DAY, -2),  # two months at most: ended by HISTORY_END
+            _add_months(SECONDMENT_HISTORY_END + DAY, -2),  # ended by then (two months at most)
             settled=True,
         )
         postings = _postings(loader, world, _history_spans(world, rng))

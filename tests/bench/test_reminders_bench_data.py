@@ -104,6 +104,7 @@ def test_the_reminders_bench_datasets_pass_the_constraints_and_validation():
         build_base(SIZE)
         due_1x = _due()
         sizes_1x = {m: m.objects.count() for m in (ProgressReport, Secondment, Posting)}
+        this_year = Secondment.objects.filter(quota__year=ON.year).count()
 
         # when the 10x rows are added to it
         build_history(SIZE)
@@ -120,5 +121,6 @@ def test_the_reminders_bench_datasets_pass_the_constraints_and_validation():
         for model in (ProgressReport, Posting):
             assert 8 * sizes_1x[model] <= model.objects.count() <= 12 * sizes_1x[model]
         assert not FirmPairing.objects.filter(status="ended", term_end__gte=ON).exists()
+        assert Secondment.objects.filter(quota__year=ON.year).count() == this_year > 0
         assert _due() == due_1x
         assert sum(obligations for obligations, _ in due_1x.values()) > 0
