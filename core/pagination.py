@@ -48,6 +48,8 @@ class EstimatedCountPaginator(DjangoPaginator):
         super().__init__(*args, **kwargs)
         #: the caller's own filters are absent: the only WHERE is the caller's scope
         self.scope_only = scope_only
+        #: `count` is the planner's estimate or a reused count (the admin says "about N")
+        self.estimated = False
 
     @cached_property
     def count(self) -> int:
@@ -56,9 +58,13 @@ class EstimatedCountPaginator(DjangoPaginator):
         if query is not None and not query.where and connection.vendor == "postgresql":
             estimate = table_estimate(queryset.model._meta.db_table)
             if estimate >= self.ESTIMATE_FROM:
+                self.estimated = True
                 return estimate
         if query is not None and self.scope_only:
-            return scope_count(queryset, lambda: DjangoPaginator.count.func(self))
+            number, self.estimated = _scope_count(
+                queryset, lambda: DjangoPaginator.count.func(self)
+            )
+            return number
         return super().count
 
 
@@ -69,9 +75,14 @@ def scope_count(queryset: models.QuerySet, exact: Any) -> int:
     shown). A province's COUNT over a national table reads every page holding one of its
     rows (~60–100 ms for 湖南's 25,618 of 751,520 lawyers): once a minute, not on every
     page. Redis unreachable: counted every time."""
+    return _scope_count(queryset, exact)[0]
+
+
+def _scope_count(queryset: models.QuerySet, exact: Any) -> tuple[int, bool]:
+    """scope_count, and whether the number was reused."""
     seconds = settings.SCOPE_COUNT_SECONDS
     if seconds <= 0:
-        return exact()
+        return exact(), False
     # the rows' SQL without the page's columns, joins for columns and order: what counts;
     # and the database's name (the same SQL counts other rows in another database that
     # shares this Redis: a benchmark's tenth-scale copy, a staging database)
@@ -81,13 +92,13 @@ def scope_count(queryset: models.QuerySet, exact: Any) -> int:
     try:
         cached = cache.get(name)
     except (redis.RedisError, OSError):
-        return exact()
+        return exact(), False
     if isinstance(cached, int):
-        return cached
+        return cached, True
     number = exact()
     with contextlib.suppress(redis.RedisError, OSError):
         cache.set(name, number, seconds)
-    return number
+    return number, False
 
 
 def table_estimate(table: str) -> int:

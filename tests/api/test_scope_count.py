@@ -105,15 +105,25 @@ def test_without_redis_the_count_is_exact(client_for, lawyers, settings):
     assert counts(session, LAWYERS)[0] == 4
 
 
-def test_the_admin_changelist_reuses_the_scope_count(client, users, lawyers):
+def test_the_admin_changelist_reuses_the_scope_count_and_says_about(client, users, lawyers):
     client.force_login(users["hunan_dept"])
 
-    def admin_counts(url: str) -> int:
+    def admin_page(url: str) -> tuple[int, str]:
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
         assert response.status_code == 200
-        return sum('COUNT(*) AS "__count" FROM "lawyers_lawyer"' in q["sql"] for q in queries)
+        counted = sum('COUNT(*) AS "__count" FROM "lawyers_lawyer"' in q["sql"] for q in queries)
+        paginator = response.content.decode().split('<p class="paginator">')[1].split("</p>")[0]
+        return counted, " ".join(paginator.split())
 
-    assert admin_counts("/admin/lawyers/lawyer/") == 1
-    assert admin_counts("/admin/lawyers/lawyer/?o=1") == 0
-    assert admin_counts("/admin/lawyers/lawyer/?q=%E5%BC%A0") == 1  # a search counts
+    counted, shown = admin_page("/admin/lawyers/lawyer/")
+    assert counted == 1
+    assert shown.startswith("4 ")  # counted now: exact
+
+    counted, shown = admin_page("/admin/lawyers/lawyer/?o=1")
+    assert counted == 0
+    assert shown.startswith("约 4 ")  # reused: "about 4"
+
+    counted, shown = admin_page("/admin/lawyers/lawyer/?q=%E5%BC%A0")  # a search counts
+    assert counted == 1
+    assert not shown.startswith("约")
