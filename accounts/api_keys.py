@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import ipaddress
 import logging
+import pickle
 import secrets
 import time
 from collections.abc import Iterable
@@ -13,12 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
+from django.conf import settings
 from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.db import transaction
 from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from .models import ApiKey, Organisation, User
 from .policy import Action, ensure_can
@@ -142,14 +146,52 @@ def _cache_name(prefix: str) -> str:
     return f"api-key:v1:{prefix}"
 
 
+_clients: dict[tuple[str, float], redis.Redis] = {}
+
+
+def _redis() -> redis.Redis | None:
+    """A client of the default cache's Redis that waits API_THROTTLE_TIMEOUT at most (the
+    cache's own client waits seconds: a hung Redis would hold every API request), or None
+    when the cache is not Redis (the demo's local memory: Django's cache API then)."""
+    config = settings.CACHES["default"]
+    if not config["BACKEND"].endswith(".RedisCache"):
+        return None
+    location = config["LOCATION"]
+    location = str((location.split(",") if isinstance(location, str) else location)[0]).strip()
+    timeout = float(settings.API_THROTTLE_TIMEOUT)
+    client = _clients.get((location, timeout))
+    if client is None:
+        client = _clients[(location, timeout)] = redis.Redis.from_url(
+            location,
+            socket_connect_timeout=timeout,
+            socket_timeout=timeout,
+            retry=Retry(NoBackoff(), 0),  # one attempt: a retry doubles a dead Redis's cost
+        )
+    return client
+
+
 def _cache_call(method: str, *args: Any) -> Any:
-    """A call on the shared cache; None (and the database for KEY_CACHE_RETRY_SECONDS)
-    when Redis does not answer."""
+    """get(name), add(name, value, seconds), set_many(mapping, seconds) or delete(name) on
+    the shared cache; None (and the database for KEY_CACHE_RETRY_SECONDS) when Redis does
+    not answer."""
     global _cache_down_until
     if time.monotonic() < _cache_down_until:
         return None
     try:
-        return getattr(cache, method)(*args)
+        client = _redis()
+        if client is None:
+            return getattr(cache, method)(*args)
+        if method == "get":
+            raw = client.get(cache.make_key(args[0]))
+            return pickle.loads(raw) if raw is not None else None  # noqa: S301 (our own cache)
+        if method == "add":
+            return client.set(cache.make_key(args[0]), pickle.dumps(args[1]), ex=args[2], nx=True)
+        if method == "set_many":
+            with client.pipeline(transaction=False) as pipe:
+                for name, value in args[0].items():
+                    pipe.set(cache.make_key(name), pickle.dumps(value), ex=args[1])
+                return pipe.execute()
+        return client.delete(cache.make_key(args[0]))
     except (redis.RedisError, OSError) as exc:
         _cache_down_until = time.monotonic() + KEY_CACHE_RETRY_SECONDS
         logger.warning("API key cache unavailable (%s): keys are read from the database", exc)
@@ -159,8 +201,11 @@ def _cache_call(method: str, *args: Any) -> Any:
 @receiver(setting_changed, dispatch_uid="accounts.api_keys.cache_settings")
 def _cache_settings_changed(*, setting: str, **kwargs: Any) -> None:
     global _cache_down_until
-    if setting == "CACHES":  # another cache (tests): ask it at once
+    if setting in ("CACHES", "API_THROTTLE_TIMEOUT"):  # another cache (tests): ask it at once
         _cache_down_until = 0.0
+        for client in _clients.values():
+            client.close()
+        _clients.clear()
 
 
 def invalidate_api_keys(prefixes: Iterable[str]) -> None:
