@@ -39,6 +39,8 @@ def search(queryset: models.QuerySet, term: str, fields: tuple[str, ...]) -> mod
     term = term.strip()
     if not term:
         return queryset
+    if "\x00" in term:  # no text in PostgreSQL holds NUL; the literal would fail the query
+        return queryset.none()
     q = Q()
     for field in fields:
         if field.startswith("="):
