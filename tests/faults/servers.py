@@ -37,7 +37,9 @@ def _as_postgres_user(command: list[str]) -> list[str]:
 def _require(*programs: str) -> None:
     missing = [name for name in programs if shutil.which(name) is None]
     if missing:
-        pytest.skip(f"needs {', '.join(missing)} on PATH")
+        pytest.fail(
+            f"the fault suite needs {', '.join(missing)} on PATH (PostgreSQL server binaries, redis-server)"
+        )
 
 
 class ThrowawayPostgres:
