@@ -8,21 +8,17 @@ import ipaddress
 import logging
 import pickle
 import secrets
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import redis
-from django.conf import settings
 from django.core.cache import cache
-from django.core.signals import setting_changed
 from django.db import transaction
-from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from redis.backoff import NoBackoff
-from redis.retry import Retry
+
+from core.redis_client import Breaker, cache_redis
 
 from .models import ApiKey, Organisation, User
 from .policy import Action, ensure_can
@@ -43,9 +39,7 @@ KEY_PREFIX = "dk"  # 对口 — lets secret scanners recognise leaked keys
 # change made while Redis was unreachable can go unseen.
 KEY_CACHE_SECONDS = 300
 KEY_TOMBSTONE_SECONDS = 10
-KEY_CACHE_RETRY_SECONDS = 5.0  # after a cache failure, the database only, this long
 _TOMBSTONE = "invalidated"
-_cache_down_until = 0.0
 
 
 @dataclass(frozen=True)
@@ -146,39 +140,17 @@ def _cache_name(prefix: str) -> str:
     return f"api-key:v1:{prefix}"
 
 
-_clients: dict[tuple[str, float], redis.Redis] = {}
-
-
-def _redis() -> redis.Redis | None:
-    """A client of the default cache's Redis that waits API_THROTTLE_TIMEOUT at most (the
-    cache's own client waits seconds: a hung Redis would hold every API request), or None
-    when the cache is not Redis (the demo's local memory: Django's cache API then)."""
-    config = settings.CACHES["default"]
-    if not config["BACKEND"].endswith(".RedisCache"):
-        return None
-    location = config["LOCATION"]
-    location = str((location.split(",") if isinstance(location, str) else location)[0]).strip()
-    timeout = float(settings.API_THROTTLE_TIMEOUT)
-    client = _clients.get((location, timeout))
-    if client is None:
-        client = _clients[(location, timeout)] = redis.Redis.from_url(
-            location,
-            socket_connect_timeout=timeout,
-            socket_timeout=timeout,
-            retry=Retry(NoBackoff(), 0),  # one attempt: a retry doubles a dead Redis's cost
-        )
-    return client
+_breaker = Breaker(logger, "API key cache unavailable: keys are read from the database")
 
 
 def _cache_call(method: str, *args: Any) -> Any:
     """get(name), add(name, value, seconds), set_many(mapping, seconds) or delete(name) on
-    the shared cache; None (and the database for KEY_CACHE_RETRY_SECONDS) when Redis does
+    the shared cache; None (and the database while the breaker is open) when Redis does
     not answer."""
-    global _cache_down_until
-    if time.monotonic() < _cache_down_until:
+    if _breaker.is_open():
         return None
     try:
-        client = _redis()
+        client = cache_redis()
         if client is None:
             return getattr(cache, method)(*args)
         if method == "get":
@@ -193,19 +165,8 @@ def _cache_call(method: str, *args: Any) -> Any:
                 return pipe.execute()
         return client.delete(cache.make_key(args[0]))
     except (redis.RedisError, OSError) as exc:
-        _cache_down_until = time.monotonic() + KEY_CACHE_RETRY_SECONDS
-        logger.warning("API key cache unavailable (%s): keys are read from the database", exc)
+        _breaker.trip(exc)
         return None
-
-
-@receiver(setting_changed, dispatch_uid="accounts.api_keys.cache_settings")
-def _cache_settings_changed(*, setting: str, **kwargs: Any) -> None:
-    global _cache_down_until
-    if setting in ("CACHES", "API_THROTTLE_TIMEOUT"):  # another cache (tests): ask it at once
-        _cache_down_until = 0.0
-        for client in _clients.values():
-            client.close()
-        _clients.clear()
 
 
 def invalidate_api_keys(prefixes: Iterable[str]) -> None:

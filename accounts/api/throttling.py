@@ -11,27 +11,23 @@ window's. A refused request is not counted, so a client that waits as `Retry-Aft
 gets through.
 
 Redis unreachable: the request is let through (fail open) and a warning logged, at most
-every LOG_EVERY_SECONDS; Redis is not asked again for RETRY_AFTER_SECONDS, and its socket
-timeouts are API_THROTTLE_TIMEOUT, so a dead or hung Redis costs a request milliseconds.
+once a minute; Redis is not asked again for five seconds, and its socket timeouts are
+API_THROTTLE_TIMEOUT (core.redis_client), so a dead or hung Redis costs a request
+milliseconds.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
-import math
-import threading
-import time
 from typing import Any
 
 import redis
-from django.conf import settings
 from django.core.cache import cache
-from django.core.signals import setting_changed
-from django.dispatch import receiver
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
+
+from core.redis_client import Breaker, cache_redis
 
 from .authentication import api_key_of
 
@@ -58,72 +54,12 @@ return {1, current + 1, previous}
 """
 
 RETRY_AFTER_SECONDS = 5.0  # after a failure, Redis is asked again this much later
-LOG_EVERY_SECONDS = 60.0
+_breaker = Breaker(logger, "rate limits not applied: Redis failed", retry_after=RETRY_AFTER_SECONDS)
 
 
-class _RedisState:
-    """Per process: one client per (location, timeout), and when Redis last failed."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.clients: dict[tuple[str, float], tuple[redis.Redis, Any]] = {}
-        self.down_until = 0.0
-        self.last_warning = -math.inf
-
-    def reset(self) -> None:
-        with self.lock:
-            for client, _script in self.clients.values():
-                client.close()
-            self.clients.clear()
-            self.down_until = 0.0
-            self.last_warning = -math.inf
-
-
-_state = _RedisState()
-
-
-@receiver(setting_changed)
-def _forget_clients(*, setting: str, **kwargs: Any) -> None:
-    if setting in ("CACHES", "API_THROTTLE_TIMEOUT"):
-        _state.reset()
-
-
-def _redis_location() -> str | None:
-    """The default cache's (first) Redis server, or None when the cache is not Redis."""
-    config = settings.CACHES["default"]
-    if not config["BACKEND"].endswith(".RedisCache"):
-        return None
-    location = config["LOCATION"]
-    if isinstance(location, str):
-        location = location.split(",")
-    return str(location[0]).strip()
-
-
-def _redis_script(location: str) -> Any:
-    timeout = float(settings.API_THROTTLE_TIMEOUT)
-    with _state.lock:
-        if (location, timeout) not in _state.clients:
-            client = redis.Redis.from_url(
-                location,
-                socket_connect_timeout=timeout,
-                socket_timeout=timeout,
-                # one attempt: a retry would double the cost of a dead Redis
-                retry=Retry(NoBackoff(), 0),
-            )
-            _state.clients[(location, timeout)] = (
-                client,
-                client.register_script(SLIDING_WINDOW_SCRIPT),
-            )
-        return _state.clients[(location, timeout)][1]
-
-
-def _fail_open(exc: Exception) -> bool:
-    now = time.monotonic()
-    _state.down_until = now + RETRY_AFTER_SECONDS
-    if now - _state.last_warning >= LOG_EVERY_SECONDS:
-        _state.last_warning = now
-        logger.warning("rate limits not applied: Redis failed (%s: %s)", type(exc).__name__, exc)
-    return True
+@functools.lru_cache(maxsize=8)
+def _script(client: redis.Redis) -> Any:
+    return client.register_script(SLIDING_WINDOW_SCRIPT)
 
 
 class SlidingWindowRateThrottle(SimpleRateThrottle):
@@ -135,17 +71,17 @@ class SlidingWindowRateThrottle(SimpleRateThrottle):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        location = _redis_location()
-        if location is None:  # a local cache (the demo without Redis): DRF's own list
+        client = cache_redis()
+        if client is None:  # a local cache (the demo without Redis): DRF's own list
             return super().allow_request(request, view)
-        if time.monotonic() < _state.down_until:
+        if _breaker.is_open():
             return True
         now = self.timer()
         window, elapsed = divmod(now, self.duration)
         window = int(window)
         weight = (self.duration - elapsed) / self.duration
         try:
-            allowed, current, previous = _redis_script(location)(
+            allowed, current, previous = _script(client)(
                 keys=[cache.make_key(self.key)],
                 args=[
                     window,
@@ -157,7 +93,8 @@ class SlidingWindowRateThrottle(SimpleRateThrottle):
                 ],
             )
         except redis.RedisError as exc:
-            return _fail_open(exc)
+            _breaker.trip(exc)  # fail open
+            return True
         if allowed:
             return True
         self._refused = (int(current), int(previous), elapsed)
