@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import base64
-import contextlib
 import datetime as dt
 import functools
 import hashlib
 import json
+import logging
 from typing import Any
 
 import redis
@@ -23,6 +23,10 @@ from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from .redis_client import Breaker, cache_redis
+
+logger = logging.getLogger(__name__)
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -68,6 +72,9 @@ class EstimatedCountPaginator(DjangoPaginator):
         return super().count
 
 
+_count_breaker = Breaker(logger, "scope counts counted every time: Redis failed")
+
+
 def scope_count(queryset: models.QuerySet, exact: Any) -> int:
     """The exact row count of a scoped list that has no filter but its scope, reused for
     settings.SCOPE_COUNT_SECONDS by every caller whose scope is the same SQL (the key is
@@ -89,15 +96,31 @@ def _scope_count(queryset: models.QuerySet, exact: Any) -> tuple[int, bool]:
     sql, params = queryset.order_by().values_list("pk").query.sql_with_params()
     database = connections[queryset.db].settings_dict["NAME"]
     name = "scope-count:" + hashlib.sha256(repr((database, sql, params)).encode()).hexdigest()
-    try:
+    client = cache_redis()
+    if client is None:  # a local cache (the demo without Redis)
         cached = cache.get(name)
-    except (redis.RedisError, OSError):
-        return exact(), False
-    if isinstance(cached, int):
-        return cached, True
-    number = exact()
-    with contextlib.suppress(redis.RedisError, OSError):
+        if isinstance(cached, int):
+            return cached, True
+        number = exact()
         cache.set(name, number, seconds)
+        return number, False
+    # the fast client (no retry, API_THROTTLE_TIMEOUT): a hung Redis must not hold a list
+    # for the cache's socket timeout
+    if _count_breaker.is_open():
+        return exact(), False
+    key = cache.make_key(name)
+    try:
+        cached = client.get(key)
+    except redis.RedisError as exc:
+        _count_breaker.trip(exc)
+        return exact(), False
+    if cached is not None:
+        return int(cached), True
+    number = exact()
+    try:
+        client.set(key, number, ex=seconds)
+    except redis.RedisError as exc:
+        _count_breaker.trip(exc)
     return number, False
 
 
