@@ -271,8 +271,9 @@ REST_FRAMEWORK = {
     ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
-# Seconds the rate limit waits for Redis (connect, then answer): past it the request is
-# let through unthrottled (logged), so a dead or hung Redis does not fail the API.
+# Seconds the API's per-request Redis calls (rate limit, API-key cache, reused scope
+# counts; core/redis_client.py) wait for Redis (connect, then answer): past it the request
+# goes on without Redis (logged), so a dead or hung Redis does not fail or stall the API.
 API_THROTTLE_TIMEOUT = env.float("API_THROTTLE_TIMEOUT", default=0.2)
 # Incremental sync (keyset pages) serves rows changed more than this many seconds ago:
 # a transaction still open when a client reads past its updated_at would otherwise be
