@@ -22,9 +22,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Exists, F, Min, OuterRef, Q
 
-from accounts.policy import ALL, Action, province_id_of
+from accounts.policy import ALL, Action, province_id_of, role_of
+from core.cached_figures import cached_figures
 from lawyers.models import Trainee, TraineeStatus
 from pairing.models import (
     FirmPairing,
@@ -212,10 +214,20 @@ def _targets(user: Any, today: dt.date) -> dict[int | None, dict[str, int]]:
     return out
 
 
-def programme_dashboard(*, user: Any, today: dt.date) -> Dashboard:
-    """The dashboard's figures for `user` on `today`, in a fixed number of queries."""
+def _scope(user: Any) -> tuple[str, str]:
+    """What the figures depend on besides the day: the role (its grants, model by model)
+    and the province it acts for (`for_user` reads nothing else of the user)."""
+    return str(role_of(user)), str(province_id_of(user))
+
+
+def _figures(*, user: Any, today: dt.date) -> dict[str, Any]:
+    """The aggregates of the dashboard (the queries that read every counted row in scope),
+    as JSON numbers only: no labels or names, so one cached entry serves every language.
+
+    rows: [province id, {figure: count}]; targets: [province id, {metric: value}];
+    overdue_pairings: [pairing id, overdue reports, oldest due date] (the first LIST_LIMIT).
+    """
     view = Action.VIEW
-    national = Trainee.scoping.reach(user, view) == ALL
     month_start = today.replace(day=1)
     month_end = today.replace(day=calendar.monthrange(today.year, today.month)[1])
     rows: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -288,7 +300,47 @@ def programme_dashboard(*, user: Any, today: dt.date) -> Dashboard:
     ):
         rows[r["county__province"]]["branches"] += r["counted"]
 
-    targets = _targets(user, today)
+    report_overdue = ProgressReport.overdue_q(today, prefix="reports__")
+    overdue_pairings = (
+        FirmPairing.objects.for_user(user, view)
+        .filter(has_overdue)
+        .annotate(
+            overdue_reports=Count("reports", filter=report_overdue),
+            oldest_due=Min("reports__due_date", filter=report_overdue),
+        )
+        .order_by("oldest_due", "id")
+        .values_list("pk", "overdue_reports", "oldest_due")[:LIST_LIMIT]
+    )
+    return {
+        "rows": [[p, dict(figures)] for p, figures in rows.items()],
+        "targets": [[p, t] for p, t in _targets(user, today).items()],
+        "overdue_pairings": [[pk, n, due.isoformat()] for pk, n, due in overdue_pairings],
+    }
+
+
+def programme_dashboard(*, user: Any, today: dt.date) -> Dashboard:
+    """The dashboard's figures for `user` on `today`, in a fixed number of queries.
+
+    The aggregates (`_figures`) are reused for settings.DASHBOARD_CACHE_SECONDS (60) per
+    scope (role and province) and day (core.cached_figures): **a write is visible on the
+    dashboard within that minute**, whatever path made it (service, admin, API, portal,
+    import, set-based UPDATE, Celery task), as nothing has to invalidate the entry. The
+    lists of rows and the names are read on every request. Redis down: computed every time.
+    """
+    view = Action.VIEW
+    national = Trainee.scoping.reach(user, view) == ALL
+    month_start = today.replace(day=1)
+    month_end = today.replace(day=calendar.monthrange(today.year, today.month)[1])
+    cached = cached_figures(
+        "dashboard",
+        (*_scope(user), today.isoformat()),
+        lambda: _figures(user=user, today=today),
+        seconds=settings.DASHBOARD_CACHE_SECONDS,
+    )
+    rows: dict[int, dict[str, int]] = dict(cached["rows"])
+    targets: dict[int | None, dict[str, int]] = dict(cached["targets"])
+    running = Q(status=SecondmentStatus.ACTIVE)
+
     own_province = None if national else province_id_of(user)
     table_ids = set(rows) | {p for p in targets if p is not None}
     if not national:  # a department sees its own province's targets, not all of them
@@ -338,17 +390,18 @@ def programme_dashboard(*, user: Any, today: dt.date) -> Dashboard:
         .select_related("trainee__lawyer", "host_firm")
         .order_by("end_date", "id")[:LIST_LIMIT]
     ]
-    report_overdue = ProgressReport.overdue_q(today, prefix="reports__")
-    overdue_pairings = [
-        OverduePairing(p.pk, str(p), p.overdue_reports, p.oldest_due)
-        for p in FirmPairing.objects.for_user(user, view)
-        .filter(has_overdue)
-        .annotate(
-            overdue_reports=Count("reports", filter=report_overdue),
-            oldest_due=Min("reports__due_date", filter=report_overdue),
-        )
+    overdue_figures = cached["overdue_pairings"]
+    named = (
+        FirmPairing.objects.for_user(user, view)
         .select_related("helper_firm", "recipient_firm")
-        .order_by("oldest_due", "id")[:LIST_LIMIT]
+        .in_bulk([pk for pk, _, _ in overdue_figures])
+        if overdue_figures
+        else {}
+    )
+    overdue_pairings = [  # (a pairing deleted since the figures were counted is left out)
+        OverduePairing(pk, str(named[pk]), n, dt.date.fromisoformat(due))
+        for pk, n, due in overdue_figures
+        if pk in named
     ]
     gaps = sorted(
         (

@@ -282,6 +282,10 @@ API_SYNC_SETTLE_SECONDS = env.int("API_SYNC_SETTLE_SECONDS", default=5)
 # A scoped caller's list of a national table with no filter but its scope reuses its row
 # count for this long (core.pagination.scope_count); 0 counts on every page.
 SCOPE_COUNT_SECONDS = env.int("SCOPE_COUNT_SECONDS", default=60)
+# The programme dashboard's aggregates (admin index, portal home) are reused per scope and
+# day for this long (core.cached_figures): a write shows on the dashboard within it,
+# whatever path made it; 0 computes them on every request.
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=60)
 IDEMPOTENCY_TTL_HOURS = env.int("IDEMPOTENCY_TTL_HOURS", default=24)
 SPECTACULAR_SETTINGS = {
     "TITLE": "对口帮扶 API (Lawyer-profession pairing platform)",

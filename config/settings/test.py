@@ -34,6 +34,7 @@ AXES_ENABLED = True
 LANGUAGE_CODE = "zh-hans"
 API_SYNC_SETTLE_SECONDS = 0  # tests that need the settle window set it themselves
 SCOPE_COUNT_SECONDS = 0  # likewise the reused scope counts (tests/core/test_scope_count.py)
+DASHBOARD_CACHE_SECONDS = 0  # and the dashboard's aggregates (tests/test_dashboard_cache.py)
 # Tests send several resets to the same addresses within the hour (and runs follow each
 # other on the same Redis); the limit's own test sets the production rate.
 PASSWORD_RESET_RATE = "1000/h"
