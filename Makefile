@@ -51,8 +51,14 @@ faults: venv
 
 test: sysdeps lint check pytest
 
+# The benchmark suite (bench/suite): every case at 1/10 and full national scale, one table,
+# bench/results/latest.json; BENCH_* variables in README. `make bench-<name>` runs one of
+# the older single benchmarks (bench/<name>.py, e.g. make bench-scope_bench).
 bench: venv
-	$(PY) -m bench.run
+	$(PY) -m bench.suite
+
+bench-%: venv
+	$(PY) -m bench.run $*
 
 # The HTTP load test: gunicorn (production settings, 127.0.0.1 only) under locust's mixed
 # workload on the national dataset, at most 5 minutes; LOAD_* variables in README.

@@ -1,4 +1,5 @@
-"""`make bench`: run every `bench/*_bench.py` module's `main()` in turn.
+"""`python -m bench.run [name ...]` (or `make bench-<name>`): the older single benchmarks
+(`make bench` runs the suite, bench/suite).
 
 Each benchmark sets up its own data in a database of its own (BENCH_DATABASE_URL, default
 postgres://postgres@127.0.0.1:5432/pairing_bench) and prints its figures.
