@@ -4,6 +4,8 @@ and the scope check per row), as a ministry user and as a provincial department 
 
     python -m bench.import_bench            (or: python -m bench.run import_bench)
     BENCH_IMPORT_ROWS=50000 python -m bench.import_bench
+    BENCH_IMPORT_ROWS=10000,50000 python -m bench.import_bench   (both, and how the cost
+                                            per row grows: 50,000 rows' as a multiple of 10,000's)
 
 Prints rows/s for a dry run (the preview), the import itself, and a re-import of the same
 file (every row unchanged), medians of BENCH_IMPORT_ROUNDS (3) interleaved rounds, and
@@ -147,10 +149,46 @@ def _end_to_end(user: object, data: bytes, n: int) -> dict[str, float]:
     return out
 
 
+def sizes() -> list[int]:
+    """The file sizes to measure: BENCH_IMPORT_ROWS, one number or several ("10000,50000")."""
+    raw = os.environ.get("BENCH_IMPORT_ROWS", "10000")
+    return [int(part) for part in raw.split(",") if part.strip()] or [10000]
+
+
 def main() -> None:
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.DEBUG = False  # measure like production: no query log kept in memory
+    call_command("migrate", verbosity=0)
+    measured: dict[int, dict[str, float]] = {}
+    start = 0
+    for n in sizes():
+        measured[n], start = measure(n, start=start)
+    if len(measured) > 1:
+        print_scaling(measured)
+
+
+def print_scaling(measured: dict[int, dict[str, float]]) -> None:
+    """Each size's cost per row as a multiple of the smallest size's (1.00: linear)."""
+    base = min(measured)
+    print(f"per-row cost as a multiple of {base:,} rows' (linear: 1.00):")
+    for n in sorted(measured):
+        if n == base:
+            continue
+        ratios = [
+            f"{step} {(measured[n][step] / n) / (measured[base][step] / base):.2f}x"
+            for step in ("whole path", "upload", "preview", "apply")
+        ]
+        print(f"  {n:,} rows: " + ", ".join(ratios))
+
+
+def measure(n: int, *, start: int = 0) -> tuple[dict[str, float], int]:
+    """Run every case for a file of n rows and print the figures. Returns the medians of
+    the clerk's committed path in seconds ("upload", "preview", "apply", "whole path") and
+    the next unused credit-code number (pass it as `start` to the next call)."""
     import io
 
-    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection, transaction
     from openpyxl import Workbook
@@ -162,14 +200,11 @@ def main() -> None:
     from firms.resources import LawFirmResource
     from regions.models import Province
 
-    settings.DEBUG = False  # measure like production: no query log kept in memory
-    call_command("migrate", verbosity=0)
     # every run leaves about 300,000 dead firm rows behind (rolled back); where autovacuum
     # is off (as on the CI machines) they pile up and the planner misjudges the scoped
     # queries: start from a vacuumed, analysed table as a maintained database would
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE firms_lawfirm, firms_lawfirmevent")
-    n = int(os.environ.get("BENCH_IMPORT_ROWS", "10000"))
     headers = ["统一社会信用代码", "名称", "省份", "区县代码", "组织形式", "律师人数", "规模所"]
 
     def workbook(start: int, prefix: str = "基准湖南") -> bytes:
@@ -217,7 +252,6 @@ def main() -> None:
             class OneThread(LawFirmResource):
                 pipelined = False
 
-            start = 0
             # rounds interleave the floor and both users, so a slower spell of the machine
             # weighs on all of them alike; medians over the rounds
             for _round in range(rounds):
@@ -292,14 +326,16 @@ def main() -> None:
             + "".join(f", {note}" if i == 0 else f"; {note}" for i, note in enumerate(notes))
             + ")"
         )
-    path = [statistics.median(seconds[("ministry", f"committed: {s}")]) for s in _PATH]
+    path = {s: statistics.median(seconds[("ministry", f"committed: {s}")]) for s in _PATH}
+    whole = sum(path.values())
     print(
         f"  the clerk's whole path, committed (upload + preview + apply): "
-        f"{n / sum(path):,.0f} rows/s ({sum(path):.2f} s)"
+        f"{n / whole:,.0f} rows/s ({whole:.2f} s; apply step {n / path['apply']:,.0f} rows/s)"
     )
     pipelined = statistics.median(seconds[("ministry", "import")])
     alone = statistics.median(seconds[("ministry", "import, one thread")])
     print(f"  the second thread's COPY: the ministry's import takes {pipelined / alone:.2f}x")
+    return {**path, "whole path": whole}, start + n
 
 
 if __name__ == "__main__":
