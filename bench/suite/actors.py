@@ -101,44 +101,41 @@ def ensure_actors() -> Actors:
     actors = Actors(
         users=users, partner_key=partner_key.secret, write_key=write_key.secret, hunan=hunan
     )
-    actors.picks = pick_rows(hunan)
+    actors.picks = pick_rows(users["dept"])
     return actors
 
 
-def pick_rows(hunan: Any) -> dict[str, Any]:
+def pick_rows(dept: Any) -> dict[str, Any]:
     """The rows the detail, change-form, write and search cases use: the first (by id) of
-    each kind in 湖南, so the same choice at every scale (None where there is none)."""
-    from django.db.models import Q
-
+    each kind that the 湖南 department sees (its policy scope), so the same choice at every
+    scale; None where there is none."""
     from accounts.models import PersonalDataAccess
+    from accounts.policy import Action
     from branches.models import BranchOffice, ServiceRecord
     from firms.models import LawFirm
     from lawyers.models import Lawyer
     from pairing.models import Secondment, SecondmentStatus
 
-    in_hunan = Q(trainee__home_province=hunan) | Q(host_firm__province=hunan)
-    lawyer = Lawyer.objects.filter(province=hunan).order_by("id").first()
-    secondments = Secondment.objects.filter(in_hunan)
-    branch = (
-        BranchOffice.objects.filter(county__province=hunan)
-        .order_by("id")
-        .values("id", "credit_code", "established_on")
-        .first()
-    )
+    def first(model: Any, **filters: Any) -> Any:
+        return model.objects.for_user(dept, Action.VIEW).filter(**filters).order_by("id").first()
+
+    hunan = dept.organisation.province
+    branch = first(BranchOffice)
     access = PersonalDataAccess.objects.order_by("-id").values("user__username").first()
     return {
-        "lawyer": lawyer,
-        "firm": LawFirm.objects.filter(province=hunan).order_by("id").first(),
-        "secondment": secondments.order_by("id").first(),
+        "lawyer": first(Lawyer, province=hunan),
+        "firm": first(LawFirm, province=hunan),
+        "secondment": first(Secondment),
         # a secondment the department may cancel (planned or active)
-        "cancellable": secondments.filter(
-            status__in=[SecondmentStatus.PLANNED, SecondmentStatus.ACTIVE]
-        )
-        .order_by("id")
-        .first(),
-        "service_record": ServiceRecord.objects.filter(branch__county__province=hunan)
-        .order_by("id")
-        .first(),
-        "branch": branch,
+        "cancellable": first(
+            Secondment, status__in=[SecondmentStatus.PLANNED, SecondmentStatus.ACTIVE]
+        ),
+        "service_record": first(ServiceRecord),
+        "branch": branch
+        and {
+            "id": branch.pk,
+            "credit_code": branch.credit_code,
+            "established_on": branch.established_on,
+        },
         "access_username": access["user__username"] if access else None,
     }

@@ -70,7 +70,7 @@ def api_lists() -> list[Case]:
         "secondments": {
             "unfiltered": "page=1",
             "by province": f"host_province={HUNAN}",
-            "by state": "status=active",
+            "by state": "status=completed",
             "brief": "brief=true",
         },
         "service-records": {"unfiltered": "page=2"},
