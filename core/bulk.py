@@ -412,30 +412,70 @@ def copy_rows(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """COPY `rows` (tuples in `columns`' order, Python values) into `table` on a psycopg2
-    `cursor`; for generated data, where rows are not model instances: no field preparation,
-    so each value must already be what the column stores (ids for foreign keys, aware
-    datetimes). Triggers and constraints apply as for an INSERT. Returns the rows written;
-    `progress(n)` is called after each chunk with the rows written so far."""
+    `cursor` (or Django's wrapper of one); for generated data, where rows are not model
+    instances: no field preparation, so each value must already be what the column stores
+    (ids for foreign keys, aware datetimes). Triggers and constraints apply as for an
+    INSERT. Returns the rows written; `progress(n)` is called after each chunk with the
+    rows written so far.
+
+    Each chunk is sent by a second thread while this one formats the next (the server
+    stores chunk N while Python prepares chunk N+1, as CopyPipeline does for instances);
+    the connection is used by one thread at a time, and an error of a chunk is raised
+    here."""
     names = ", ".join(f'"{c}"' for c in columns)
     sql = f'COPY "{table}" ({names}) FROM STDIN'
+    raw = getattr(cursor, "cursor", cursor)  # the psycopg2 cursor under Django's wrapper
+    sender = _ChunkSender(raw, sql)
     lines: list[str] = []
     written = 0
     text = copy_text
-    for row in rows:
-        lines.append("\t".join([text(v) for v in row]))
-        if len(lines) >= chunk:
-            written += _copy_lines(cursor, sql, lines)
-            lines = []
-            if progress is not None:
-                progress(written)
-    if lines:
-        written += _copy_lines(cursor, sql, lines)
-        if progress is not None:
-            progress(written)
+    try:
+        for row in rows:
+            lines.append("\t".join([text(v) for v in row]))
+            if len(lines) >= chunk:
+                sender.send(lines)
+                written += len(lines)
+                lines = []
+                if progress is not None:
+                    progress(written)
+        if lines:
+            sender.send(lines)
+            written += len(lines)
+    finally:
+        sender.finish()
+    if progress is not None and lines:
+        progress(written)
     return written
 
 
-def _copy_lines(cursor: Any, sql: str, lines: list[str]) -> int:
-    data = "\n".join(lines) + "\n"
-    cursor.copy_expert(sql, io.StringIO(data), max(len(data), 8192))
-    return len(lines)
+class _ChunkSender:
+    """One COPY per chunk, each in a thread started after the previous one ended."""
+
+    def __init__(self, raw_cursor: Any, sql: str) -> None:
+        self.cursor = raw_cursor
+        self.sql = sql
+        self.thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+    def _store(self, data: str) -> None:
+        try:
+            self.cursor.copy_expert(self.sql, io.StringIO(data), max(len(data), 8192))
+        except BaseException as error:  # raised by the caller's thread in wait()
+            self.error = error
+
+    def wait(self) -> None:
+        if self.thread is not None:
+            self.thread.join()
+            self.thread = None
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def send(self, lines: list[str]) -> None:
+        self.wait()
+        data = "\n".join(lines) + "\n"
+        self.thread = threading.Thread(target=self._store, args=(data,), daemon=True)
+        self.thread.start()
+
+    def finish(self) -> None:
+        self.wait()

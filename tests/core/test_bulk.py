@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import json
 
 import pytest
 from django.apps import apps
@@ -283,3 +284,50 @@ def test_a_pipeline_needs_a_transaction(db):
             pass
     finally:
         connection.in_atomic_block = was
+
+
+# --- copy_rows: generated rows as tuples (core.national) -----------------------------------
+def _scratch_table() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE scratch (id bigint PRIMARY KEY, t text, d date, j jsonb, "
+            "b boolean, n integer)"
+        )
+
+
+@pytest.mark.django_db
+def test_copy_rows_stores_awkward_values_exactly_in_several_chunks():
+    from core.bulk import copy_rows
+
+    _scratch_table()
+    rows = [
+        (i, text, dt.date(2024, 1, 1 + i % 28), [text, i], i % 2 == 0, None if i % 3 else i)
+        for i, text in enumerate(AWKWARD * 3)
+    ]
+    seen = []
+    with connection.cursor() as cursor:
+        written = copy_rows(
+            cursor, "scratch", ["id", "t", "d", "j", "b", "n"], rows, chunk=4, progress=seen.append
+        )
+        cursor.execute("SELECT id, t, d, j, b, n FROM scratch ORDER BY id")
+        stored_rows = cursor.fetchall()
+    assert written == len(rows)
+    assert seen[-1] == len(rows)  # progress after each chunk
+    assert seen == sorted(seen)
+    # (Django leaves jsonb as text: json.loads it)
+    assert [(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5]) for r in stored_rows] == [
+        (i, t, d, j, b, n) for i, t, d, j, b, n in rows
+    ]
+
+
+@pytest.mark.django_db
+def test_copy_rows_raises_a_failing_chunk_and_writes_nothing_of_it():
+    from core.bulk import copy_rows
+
+    _scratch_table()
+    rows = [(i % 6, "x", None, None, None, None) for i in range(10)]  # id 0 again in chunk 2
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        copy_rows(cursor, "scratch", ["id", "t", "d", "j", "b", "n"], rows, chunk=6)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM scratch")
+        assert cursor.fetchone()[0] == 0
