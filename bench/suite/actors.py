@@ -114,7 +114,7 @@ def pick_rows(dept: Any) -> dict[str, Any]:
     from branches.models import BranchOffice, ServiceRecord
     from firms.models import LawFirm
     from lawyers.models import Lawyer
-    from pairing.models import Secondment, SecondmentStatus
+    from pairing.models import FirmPairing, PairingStatus, Secondment, SecondmentStatus
 
     def first(model: Any, **filters: Any) -> Any:
         return model.objects.for_user(dept, Action.VIEW).filter(**filters).order_by("id").first()
@@ -130,6 +130,8 @@ def pick_rows(dept: Any) -> dict[str, Any]:
         "cancellable": first(
             Secondment, status__in=[SecondmentStatus.PLANNED, SecondmentStatus.ACTIVE]
         ),
+        # else a pairing it may dissolve (active)
+        "dissolvable": first(FirmPairing, status=PairingStatus.ACTIVE),
         "service_record": first(ServiceRecord),
         "branch": branch
         and {

@@ -143,11 +143,14 @@ def api_single() -> list[Case]:
             headers=lambda: {"Idempotency-Key": str(uuid.uuid4())},
         )
 
-    def cancel(actors: Actors, context: dict[str, Any]) -> Request | None:
-        row = actors.picks["cancellable"]
+    def state_change(actors: Actors, context: dict[str, Any]) -> Request | None:
+        # cancel a planned or active secondment, else dissolve an active pairing
+        row, path = actors.picks["cancellable"], "/api/v1/secondments/{}/cancel/"
+        if row is None:
+            row, path = actors.picks["dissolvable"], "/api/v1/firm-pairings/{}/dissolve/"
         return row and Request(
             "writer",
-            f"/api/v1/secondments/{row.pk}/cancel/",
+            path.format(row.pk),
             method="POST",
             data={"reason": "bench suite"},
             raw="all",
@@ -158,7 +161,7 @@ def api_single() -> list[Case]:
         Case("api lawyers: detail", "api", "partner", lawyer),
         Case("api secondments: detail", "api", "partner", secondment),
         Case("api write: POST service record", "api", "dept key", post),
-        Case("api write: cancel secondment", "api", "dept key", cancel),
+        Case("api write: state change (cancel/dissolve)", "api", "dept key", state_change),
     ]
 
 
