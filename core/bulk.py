@@ -37,6 +37,7 @@ import json
 import operator
 import threading
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from django.db import IntegrityError, connections, models
@@ -425,10 +426,21 @@ def copy_rows(
     names = ", ".join(f'"{c}"' for c in columns)
     sql = f'COPY "{table}" ({names}) FROM STDIN'
     raw = getattr(cursor, "cursor", cursor)  # the psycopg2 cursor under Django's wrapper
-    sender = _ChunkSender(raw, sql)
+    django_db = getattr(cursor, "db", None)  # psycopg2's errors as Django's, as execute()
+    errors = django_db.wrap_database_errors if django_db is not None else nullcontext()
+    with errors:
+        return _send_rows(_ChunkSender(raw, sql), rows, copy_text, chunk, progress)
+
+
+def _send_rows(
+    sender: _ChunkSender,
+    rows: Iterable[Sequence[Any]],
+    text: Callable[[Any], str],
+    chunk: int,
+    progress: Callable[[int], None] | None,
+) -> int:
     lines: list[str] = []
     written = 0
-    text = copy_text
     try:
         for row in rows:
             lines.append("\t".join([text(v) for v in row]))
