@@ -15,6 +15,12 @@ def settings_variables() -> set[str]:
     return names
 
 
+def gunicorn_variables() -> set[str]:
+    """The worker model's variables (config/gunicorn.py reads them, not the settings)."""
+    text = (ROOT / "config" / "gunicorn.py").read_text()
+    return set(re.findall(r'"(GUNICORN_[A-Z_]+)"', text))
+
+
 def test_settings_read_variables():
     assert {"DATABASE_URL", "SECRET_KEY", "REDIS_URL"} <= settings_variables()
 
@@ -22,8 +28,10 @@ def test_settings_read_variables():
 def test_every_variable_is_in_env_example_and_readme():
     example = (ROOT / ".env.example").read_text(encoding="utf-8")
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    missing_example = sorted(v for v in settings_variables() if f"\n{v}=" not in example)
-    missing_readme = sorted(v for v in settings_variables() if f"`{v}`" not in readme)
+    variables = settings_variables() | gunicorn_variables()
+    assert {"GUNICORN_WORKERS", "GUNICORN_THREADS"} <= variables
+    missing_example = sorted(v for v in variables if f"\n{v}=" not in example)
+    missing_readme = sorted(v for v in variables if f"`{v}`" not in readme)
     assert missing_example == []
     assert missing_readme == []
 

@@ -250,7 +250,9 @@ def test_dockerignore_keeps_secrets_and_local_state_out_of_the_image():
     assert not {"locale", "templates", "static", "config", "pyproject.toml"} & ignored
 
 
-def test_gunicorn_runs_three_sync_workers_recycled_with_jitter(dockerfile, compose):
+def test_gunicorn_runs_the_measured_worker_model_recycled_with_jitter(dockerfile, compose):
+    """Compose hands over GUNICORN_* empty unless the operator sets them: the defaults of
+    config/gunicorn.py (README, "Choosing the worker model")."""
     result = subprocess.run(
         [*gunicorn_command(dockerfile)[:-1], "--print-config", "config.wsgi"],
         cwd=REPO_ROOT,
@@ -267,8 +269,10 @@ def test_gunicorn_runs_three_sync_workers_recycled_with_jitter(dockerfile, compo
         if "=" in line
     )
 
-    assert config["workers"] == "3"
-    assert config["worker_class"] == "sync"
+    assert config["workers"] == "2"
+    assert config["worker_class"] == "gthread"
+    assert config["threads"] == "4"
+    assert config["keepalive"] == "0"
     assert int(config["max_requests"]) > 0
     assert 0 < int(config["max_requests_jitter"]) < int(config["max_requests"])
     assert config["bind"] == "['0.0.0.0:8000']"

@@ -6,7 +6,8 @@
    postgres://postgres@127.0.0.1:5432/pairing_bench) is created if missing and filled by
    bench.national_data up to LOAD_LAWYERS lawyers (751,520, the national figure); the
    clients' accounts, keys and branch are created idempotently (bench.load.actors);
-2. gunicorn starts with config/gunicorn.py (3 sync workers, preload_app) on a spare port of
+2. gunicorn starts with config/gunicorn.py (its worker model, or LOAD_WORKER_CLASS,
+   LOAD_WORKERS and LOAD_THREADS passed on as GUNICORN_*; preload_app) on a spare port of
    127.0.0.1, production settings (DEBUG off, MFA on, secure cookies), SECURE_SSL_REDIRECT
    off for plain-HTTP loopback, static files collected first (the manifest storage needs
    them);
@@ -15,9 +16,9 @@
    has signed in;
 4. the report: per request kind its count, req/s, p50/p95/p99, errors and its median as a
    multiple of the cheapest request's median (one province by id with an API key, part
-   of the same mix); the sustained total; and the reconciliation: every write a client saw
-   acknowledged is in the database exactly once. Printed, and written to
-   LOAD_RESULTS (default bench/results/load-latest.json);
+   of the same mix); the sustained total; the worker model that ran; and the
+   reconciliation: every write a client saw acknowledged is in the database exactly once.
+   Printed, and written to LOAD_RESULTS (default bench/results/load-latest.json);
 5. gunicorn is stopped by its PID.
 
 The exit status is non-zero only when the harness could not run (setup, gunicorn or locust
@@ -31,6 +32,7 @@ import datetime as dt
 import json
 import os
 import platform
+import runpy
 import secrets
 import shutil
 import signal
@@ -69,7 +71,10 @@ class Options:
     users: int = 20
     spawn_rate: float = 10
     run_time: int = 90
-    workers: int = 3
+    # the worker model (None: config/gunicorn.py's, from GUNICORN_* or its defaults)
+    worker_class: str | None = None
+    workers: int | None = None
+    threads: int | None = None
     results: Path = ROOT / "bench" / "results" / "load-latest.json"
     extra_env: dict[str, str] = field(default_factory=dict)
 
@@ -86,7 +91,9 @@ class Options:
             users=int(env.get("LOAD_USERS", "20")),
             spawn_rate=float(env.get("LOAD_SPAWN_RATE", "10")),
             run_time=int(env.get("LOAD_RUN_TIME", "90")),
-            workers=int(env.get("LOAD_WORKERS", "3")),
+            worker_class=env.get("LOAD_WORKER_CLASS") or None,
+            workers=int(env["LOAD_WORKERS"]) if env.get("LOAD_WORKERS") else None,
+            threads=int(env["LOAD_THREADS"]) if env.get("LOAD_THREADS") else None,
             results=Path(env.get("LOAD_RESULTS", str(cls.results))),
         )
 
@@ -154,6 +161,13 @@ def server_env(options: Options) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         **options.extra_env,
     }
+    for name, value in (
+        ("GUNICORN_WORKER_CLASS", options.worker_class),
+        ("GUNICORN_WORKERS", options.workers),
+        ("GUNICORN_THREADS", options.threads),
+    ):
+        if value is not None:
+            env[name] = str(value)
     for name in ("CELERY_TASK_ALWAYS_EAGER", "TEST_REDIS_URL"):
         env.pop(name, None)
     return env
@@ -200,8 +214,6 @@ def start_gunicorn(
                 "config/gunicorn.py",
                 "--bind",
                 f"127.0.0.1:{port}",
-                "--workers",
-                str(options.workers),
                 "--access-logfile",
                 str(log.with_name("access.log")),
                 "--access-logformat",
@@ -225,6 +237,20 @@ def start_gunicorn(
             time.sleep(0.3)
     stop(process)
     raise SetupError(f"gunicorn did not answer /healthz within 60 s; see {log}")
+
+
+def worker_model(env: dict[str, str]) -> dict[str, Any]:
+    """The worker model gunicorn runs with `env` (config/gunicorn.py's own reading of it)."""
+    config = runpy.run_path(str(ROOT / "config" / "gunicorn.py"))
+    return config["worker_model"](env)
+
+
+def describe(model: dict[str, Any]) -> str:
+    """The model in words: '3 sync workers', '2 gthread workers × 4 threads, keep-alive 0 s'."""
+    text = f"{model['workers']} {model['worker_class']} workers"
+    if model["worker_class"] == "gthread":
+        text += f" × {model['threads']} threads, keep-alive {model['keepalive']} s"
+    return text
 
 
 def stop(process: subprocess.Popen) -> None:
@@ -412,7 +438,7 @@ def print_report(report: dict[str, Any]) -> None:
     print(
         f"\n== load: {report['lawyers']:,} lawyers, {report['firms']:,} firms; "
         f"{report['users']} clients, {report['measured_s']:.0f} s measured "
-        f"(asked {report['run_time_s']} s), gunicorn {report['workers']} sync workers"
+        f"(asked {report['run_time_s']} s), gunicorn {describe(report['worker_model'])}"
     )
     header = (
         f"{'request kind':<42} {'count':>6} {'req/s':>6} {'p50':>6} {'p95':>6} "
@@ -436,8 +462,8 @@ def print_report(report: dict[str, Any]) -> None:
     print("-" * len(header))
     line("all (sustained)", t)
     print(
-        "p50/p95/p99: the client's latency (ms; with 20 clients and 3 workers most of it is the "
-        "wait for a free worker); worker: median ms in a gunicorn worker (its cost); "
+        "p50/p95/p99: the client's latency (ms; with more clients than workers most of it is "
+        "the wait for a free worker); worker: median ms in a gunicorn worker (its cost); "
         "×cheapest: that median / the cheapest request's"
     )
     print(
@@ -465,6 +491,7 @@ def run(options: Options) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="load-"))
     (workdir / "config.json").write_text(json.dumps(config))
     env = server_env(options)
+    model = worker_model(env)
     collect_static(env)
     load_before = os.getloadavg()
     process, port = start_gunicorn(options, env, workdir / "gunicorn.log")
@@ -492,7 +519,8 @@ def run(options: Options) -> dict[str, Any]:
         "run_time_s": min(options.run_time, MEASURE_CAP),
         "measured_s": round(ended - measured_from, 1),
         "all_signed_in": reconciliation["measurement_started_at"] is not None,
-        "workers": options.workers,
+        "worker_model": model,
+        "workers": model["workers"],
         "kinds": kinds,
         "total": total,
         "mix": _category_shares(kinds),

@@ -34,7 +34,11 @@ def test_the_load_harness_reports_every_kind_and_reconciles_its_writes(tmp_path,
         spawn_rate=2,
         run_time=6,
         results=results,
+        worker_class="gthread",  # the default model, with fewer workers and threads
+        workers=1,
+        threads=2,
     )
+    monkeypatch.delenv("GUNICORN_KEEPALIVE", raising=False)
 
     # when the harness runs
     report = run(options)
@@ -44,6 +48,13 @@ def test_the_load_harness_reports_every_kind_and_reconciles_its_writes(tmp_path,
     assert json.loads(results.read_text()) == json.loads(json.dumps(report))
     assert report["all_signed_in"] is True
     assert report["lawyers"] == 750
+    # the worker model the run asked for, as gunicorn reads it from the environment
+    assert report["worker_model"] == {
+        "worker_class": "gthread",
+        "workers": 1,
+        "threads": 2,
+        "keepalive": 0,
+    }
     kinds = {k["kind"]: k for k in report["kinds"]}
     assert kinds[CHEAPEST]["count"] > 0
     assert kinds[CHEAPEST]["median_x_cheapest"] == 1.0  # its time in a gunicorn worker
