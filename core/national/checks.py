@@ -105,7 +105,7 @@ SET_RULES: tuple[tuple[str, str], ...] = (
         "a trainee is under 40 on the selection date, licensed, from a helped province",
         "SELECT count(*) FROM lawyers_trainee t JOIN lawyers_lawyer l ON l.id = t.lawyer_id "
         "JOIN regions_province p ON p.id = t.home_province_id WHERE "
-        "age(t.selection_date, l.birth_date) >= interval '40 years' OR l.current_licence_no = '' "
+        "l.birth_date <= t.selection_date - interval '40 years' OR l.current_licence_no = '' "
         "OR NOT p.is_recipient",
     ),
     (

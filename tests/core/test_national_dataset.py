@@ -4,6 +4,7 @@ row. Sizes and timings at scale 1.0 are the benchmark's (bench/), not asserted h
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -100,7 +101,16 @@ def test_refuses_a_database_holding_other_rows_and_the_checks_catch_broken_ones(
     secondment = Secondment.objects.order_by("pk").first()
     other = Lawyer.objects.exclude(firm=secondment.host_firm).exclude(firm=None).first()
     Secondment.objects.filter(pk=secondment.pk).update(mentor=other)
+    # a trainee born 40 years and a day before the selection date is under 40 (age()'s
+    # 39 years 11 months 30 days once compared equal to 40 years)
+    trainee = Trainee.objects.select_related("lawyer").order_by("pk").first()
+    day_after = trainee.selection_date.replace(year=trainee.selection_date.year - 40)
+    Lawyer.objects.filter(pk=trainee.lawyer_id).update(birth_date=day_after + dt.timedelta(days=1))
     problems = checks.run(Options(scale=float(SCALE)))
+    assert not any("under 40" in p for p in problems)
+    Lawyer.objects.filter(pk=trainee.lawyer_id).update(birth_date=day_after)
+    problems = checks.run(Options(scale=float(SCALE)))
+    assert any("1 row(s) break: a trainee is under 40" in p for p in problems)
     assert any("mentor works at its host firm" in p for p in problems)
     assert any(f"pairing.Secondment #{secondment.pk}" in p for p in problems) or any(
         "1 row(s) break" in p for p in problems
