@@ -3,9 +3,11 @@
     LOAD_RUN_TIME=90 python -m bench.load
 
 1. the load database (LOAD_DATABASE_URL, else BENCH_DATABASE_URL, else
-   postgres://postgres@127.0.0.1:5432/pairing_bench) is created if missing and filled by
-   bench.national_data up to LOAD_LAWYERS lawyers (751,520, the national figure); the
-   clients' accounts, keys and branch are created idempotently (bench.load.actors);
+   postgres://postgres@127.0.0.1:5432/pairing_national, the bench's) is created if missing
+   and holds the national dataset at LOAD_SCALE (1.0: ~730,000 lawyers; `manage.py
+   generate_national_dataset`, which skips the tables it has written before, so this costs
+   seconds once done); the clients' accounts, keys and branch are created idempotently
+   (bench.load.actors);
 2. gunicorn starts with config/gunicorn.py (its worker model, or LOAD_WORKER_CLASS,
    LOAD_WORKERS and LOAD_THREADS passed on as GUNICORN_*; preload_app) on a spare port of
    127.0.0.1, production settings (DEBUG off, MFA on, secure cookies), SECURE_SSL_REDIRECT
@@ -67,7 +69,7 @@ class SetupError(RuntimeError):
 class Options:
     database_url: str
     redis_url: str
-    lawyers: int = 751_520
+    scale: float = 1.0  # of the national dataset
     users: int = 20
     spawn_rate: float = 10
     run_time: int = 90
@@ -82,12 +84,12 @@ class Options:
     def from_env(cls) -> Options:
         env = os.environ
         database = env.get("LOAD_DATABASE_URL") or env.get(
-            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pairing_bench"
+            "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pairing_national"
         )
         return cls(
             database_url=database,
             redis_url=env.get("LOAD_REDIS_URL", "redis://127.0.0.1:6379/0"),
-            lawyers=int(env.get("LOAD_LAWYERS", "751520")),
+            scale=float(env.get("LOAD_SCALE", "1.0")),
             users=int(env.get("LOAD_USERS", "20")),
             spawn_rate=float(env.get("LOAD_SPAWN_RATE", "10")),
             run_time=int(env.get("LOAD_RUN_TIME", "90")),
@@ -119,15 +121,22 @@ def _ensure_database(url: str) -> None:
 
 
 def prepare(options: Options, run_id: str) -> dict[str, Any]:
-    """Data (national_data.ensure) and the clients' actors, in this process's database."""
+    """The national dataset and the clients' actors, in this process's database."""
+    from django.core.management import call_command
     from django.db import connection
 
-    from bench import national_data
     from bench.load.actors import ensure_actors
 
     _ensure_database(options.database_url)
     started = time.perf_counter()
-    national_data.ensure(options.lawyers)
+    # its invariants were checked when it was written (a rerun skips every table)
+    call_command(
+        "generate_national_dataset",
+        "--scale",
+        f"{options.scale:g}",
+        "--no-check",
+        stdout=sys.stdout,
+    )
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM lawyers_lawyer")
         (lawyers,) = cursor.fetchone()
