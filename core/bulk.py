@@ -443,7 +443,9 @@ def _send_rows(
     written = 0
     try:
         for row in rows:
-            lines.append("\t".join([text(v) for v in row]))
+            # a row is a tuple of values, or (for generators that format their own) the
+            # line itself in COPY's text format, without its newline
+            lines.append(row if type(row) is str else "\t".join([text(v) for v in row]))
             if len(lines) >= chunk:
                 sender.send(lines)
                 written += len(lines)

@@ -32,6 +32,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import itertools
+import json
 import math
 import random
 import re
@@ -49,6 +50,7 @@ from django.db import connection, transaction
 from . import shape
 
 DAY = dt.timedelta(days=1)
+NULL = "\\N"  # COPY's NULL, in the lines the big steps format themselves
 MARKER = "national_dataset"
 
 
@@ -314,12 +316,13 @@ class Generator:
         rows: Iterable[Sequence[Any]],
         expected: int | None = None,
     ) -> int:
-        from core.bulk import copy_rows
+        from core.bulk import copy_rows, copy_text
 
         report = self.progress.table(table, expected)
         rest, defaults = self._defaults(table, columns)
         if rest:
-            rows = (tuple(row) + defaults for row in rows)
+            tail = "\t" + "\t".join(copy_text(v) for v in defaults)
+            rows = (row + tail if type(row) is str else tuple(row) + defaults for row in rows)
         before = self._ids(cursor, table)
         # The COPY with triggers off (a transaction-local setting): no per-row foreign-key
         # trigger, no per-statement audit trigger per 50,000 rows. Both are done after it,
@@ -651,6 +654,7 @@ class Generator:
         sequence: dict[str, int] = defaultdict(int)
         as_of = options.as_of
         pinyin: dict[str, tuple[str, str]] = {}
+        practice_json: dict[tuple[str, ...], str] = {}
         licences: list[tuple[Any, ...]] = []
         areas = [
             "civil",
@@ -718,11 +722,16 @@ class Generator:
                     else ""
                 )
                 email = f"lawyer{lawyer_id}@example.com" if rng.random() < 0.3 else ""
+                areas_json = practice_json.get(tuple(practice))
+                if areas_json is None:
+                    areas_json = practice_json[tuple(practice)] = json.dumps(practice)
+                stamp = updated.isoformat()
+                # the COPY line itself (generated text has no tab, newline or backslash)
                 yield (
-                    lawyer_id, updated, updated, name, got[0], got[1], gender, birth,
-                    rng.choice(politics), first_year, province, firm, practice, phone, email,
-                    current,
-                )  # fmt: skip
+                    f"{lawyer_id}\t{stamp}\t{stamp}\t{name}\t{got[0]}\t{got[1]}\t{gender}\t"
+                    f"{birth.isoformat()}\t{rng.choice(politics)}\t{first_year}\t{province}\t"
+                    f"{NULL if firm is None else firm}\t{areas_json}\t{phone}\t{email}\t{current}"
+                )
 
         indexes = self._without_indexes(cursor, "lawyers_lawyer")
         n = self._copy(
@@ -1538,7 +1547,8 @@ class Generator:
                     carry -= n
                     if n:
                         here = [lw for s, e, lw in posted if s <= day and (e is None or e >= day)]
-                        stamp = _stamp(day, rng)
+                        stamp = _stamp(day, rng).isoformat()
+                        served = day.isoformat()
                         for _ in range(n):
                             k += 1
                             lawyer = (
@@ -1546,8 +1556,10 @@ class Generator:
                                 if here and rng.random() < 0.9
                                 else None
                             )
-                            yield (k, stamp, stamp, bid, lawyer, kinds[rng.randrange(10)], day,
-                                   1 + int(rng.expovariate(0.8)), "")  # fmt: skip
+                            yield (
+                                f"{k}\t{stamp}\t{stamp}\t{bid}\t{NULL if lawyer is None else lawyer}\t"
+                                f"{kinds[rng.randrange(10)]}\t{served}\t{1 + int(rng.expovariate(0.8))}\t"
+                            )  # the COPY line (note: empty)
                     day += DAY
 
         indexes = self._without_indexes(cursor, "branches_servicerecord")
