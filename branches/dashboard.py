@@ -59,6 +59,9 @@ BRANCH_COUNTED = (BranchStatus.ACTIVE,)
 REPORT_DONE = (ReportStatus.SUBMITTED, ReportStatus.ACCEPTED)
 GAP_WINDOW_DAYS = 30
 LIST_LIMIT = 10
+# the shape of `_figures`' result, in its cache key: raise it when the shape changes, so a
+# server of the new code never reads an entry the old one wrote (and the reverse)
+FIGURES_VERSION = 2
 
 
 def percent(part: int, whole: int | None) -> int | None:
@@ -225,7 +228,8 @@ def _figures(*, user: Any, today: dt.date) -> dict[str, Any]:
     as JSON numbers only: no labels or names, so one cached entry serves every language.
 
     rows: [province id, {figure: count}]; targets: [province id, {metric: value}];
-    overdue_pairings: [pairing id, overdue reports, oldest due date] (the first LIST_LIMIT).
+    overdue_pairings: [pairing id, overdue reports, oldest due date] (the first LIST_LIMIT);
+    branch_gaps: [first day short of staff, branch id], in that order.
     """
     view = Action.VIEW
     month_start = today.replace(day=1)
@@ -311,10 +315,17 @@ def _figures(*, user: Any, today: dt.date) -> dict[str, Any]:
         .order_by("oldest_due", "id")
         .values_list("pk", "overdue_reports", "oldest_due")[:LIST_LIMIT]
     )
+    # the staffing gaps are worked out in Python over every active branch and its postings
+    gaps = branches_with_gap(
+        queryset=BranchOffice.objects.for_user(user, view).filter(status=BranchStatus.ACTIVE),
+        today=today,
+        days=GAP_WINDOW_DAYS,
+    )
     return {
         "rows": [[p, dict(figures)] for p, figures in rows.items()],
         "targets": [[p, t] for p, t in _targets(user, today).items()],
         "overdue_pairings": [[pk, n, due.isoformat()] for pk, n, due in overdue_pairings],
+        "branch_gaps": sorted([first_gap.isoformat(), b.pk] for b, first_gap in gaps),
     }
 
 
@@ -325,14 +336,15 @@ def programme_dashboard(*, user: Any, today: dt.date) -> Dashboard:
     scope (role and province) and day (core.cached_figures): **a write is visible on the
     dashboard within that minute**, whatever path made it (service, admin, API, portal,
     import, set-based UPDATE, Celery task), as nothing has to invalidate the entry. The
-    lists of rows and the names are read on every request. Redis down: computed every time.
+    names of the listed rows, the month's ending secondments and the statistics are read on
+    every request. Redis down: computed every time.
     """
     view = Action.VIEW
     national = Trainee.scoping.reach(user, view) == ALL
     month_start = today.replace(day=1)
     month_end = today.replace(day=calendar.monthrange(today.year, today.month)[1])
     cached = cached_figures(
-        "dashboard",
+        f"dashboard-v{FIGURES_VERSION}",
         (*_scope(user), today.isoformat()),
         lambda: _figures(user=user, today=today),
         seconds=settings.DASHBOARD_CACHE_SECONDS,
@@ -403,19 +415,19 @@ def programme_dashboard(*, user: Any, today: dt.date) -> Dashboard:
         for pk, n, due in overdue_figures
         if pk in named
     ]
-    gaps = sorted(
-        (
-            BranchGap(b.pk, b.name, b.county.name, first_gap)
-            for b, first_gap in branches_with_gap(
-                queryset=BranchOffice.objects.for_user(user, view)
-                .filter(status=BranchStatus.ACTIVE)
-                .select_related("county"),
-                today=today,
-                days=GAP_WINDOW_DAYS,
-            )
-        ),
-        key=lambda g: (g.first_gap, g.pk),
+    gap_figures = cached["branch_gaps"]
+    offices = (
+        BranchOffice.objects.for_user(user, view)
+        .select_related("county")
+        .in_bulk([pk for _, pk in gap_figures])
+        if gap_figures
+        else {}
     )
+    gaps = [  # (a branch deleted since the figures were counted is left out)
+        BranchGap(pk, offices[pk].name, offices[pk].county.name, dt.date.fromisoformat(day))
+        for day, pk in gap_figures
+        if pk in offices
+    ]
 
     statistics = StatSnapshot.objects.for_user(user, view)
     if not national:  # national figures and the department's own

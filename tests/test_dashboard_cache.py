@@ -176,7 +176,7 @@ def test_another_day_is_counted_for_that_day(clock, users, settings):
 # --- cost ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("who", "url", "most"), [("ministry", INDEX, 18), ("hunan_bar", HOME, 19)])
+@pytest.mark.parametrize(("who", "url", "most"), [("ministry", INDEX, 17), ("hunan_bar", HOME, 18)])
 def test_a_reused_dashboard_page_runs_few_queries(
     clock, users, client, django_assert_max_num_queries, who, url, most
 ):
