@@ -13,7 +13,7 @@ from django.db.models import Q, Value
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
 
-from .policy import Action, Reach
+from .policy import Action, AnyOf, Reach
 
 EVENT_LABELS = ("insert", "update", "delete")
 
@@ -71,8 +71,11 @@ def change_log(
             continue
         obj_filter = Q()
         if model.scoping.reach(user, Action.VIEW) != Reach.ALL:
-            scoped_ids = model._default_manager.for_user(user, Action.VIEW).values("pk")
-            obj_filter = Q(pgh_obj_id__in=scoped_ids)
+            scoped_ids = model._default_manager.for_user(user, Action.VIEW).order_by().values("pk")
+            # the ids computed once (an InitPlan), then a hashed filter on the walk of
+            # the newest events, or an index condition on pgh_obj_id: as `IN (subquery)`
+            # PostgreSQL joined them, 17M comparisons for 湖南's 341,333 service records
+            obj_filter = Q(AnyOf("pgh_obj_id", scoped_ids))
         search_filter = Q()
         if search:
             search_filter = Q(pgh_context__metadata__request_id=search)

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.policy import PROVINCE_RECORDS, ScopedQuerySet, Scoping
+from core.audit import newest_events_first
 from core.constraints import PostgresExclusionConstraint
 from core.fields import NarrativeField, PlausibleDateField, TextLineField
 from core.models import TimeStampedModel
@@ -211,7 +212,7 @@ class ServiceKind(models.TextChoices):
     PAID_SERVICE = "paid_service", _("Paid legal service")
 
 
-@pghistory.track()
+@pghistory.track(meta=newest_events_first("servicerecordevent_newest"))
 class ServiceRecord(TimeStampedModel):
     """Work a branch did on a day (millions over the years: indexed by branch and date)."""
 

@@ -47,3 +47,12 @@ class AuditContextMiddleware(HistoryMiddleware):
         if not audit_enabled():
             return self.get_response(request)
         return super().__call__(request)
+
+
+def newest_events_first(name: str) -> dict[str, Any]:
+    """`pghistory.track(meta=...)` for a table with millions of events: an index of its
+    events newest first, which the change log's page walks (core: accounts.selectors
+    .change_log; at national scale the ministry's page took 4 s sorting every event)."""
+    from django.db import models
+
+    return {"indexes": [models.Index(fields=["-pgh_created_at", "-pgh_id"], name=name)]}

@@ -10,6 +10,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from accounts.policy import ALL, OWN, PROVINCE_RECORDS, Action, Role, ScopedQuerySet, Scoping
+from core.audit import newest_events_first
 from core.fields import PhoneField, PlausibleDateField, TextLineField
 from core.models import TimeStampedModel
 from core.search import (
@@ -38,7 +39,7 @@ class PartyOrganisation(models.TextChoices):
     COMMITTEE = "committee", _("Party committee")
 
 
-@pghistory.track()
+@pghistory.track(meta=newest_events_first("lawfirmevent_newest_idx"))
 class LawFirm(TimeStampedModel):
     """A law firm (律师事务所), identified by its unified social credit code."""
 

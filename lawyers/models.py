@@ -14,6 +14,7 @@ from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 
 from accounts.policy import PROVINCE_RECORDS, ScopedQuerySet, Scoping
+from core.audit import newest_events_first
 from core.fields import NarrativeField, PhoneField, PlausibleDateField, TextLineField
 from core.models import TimeStampedModel
 from core.search import (
@@ -51,7 +52,7 @@ class PracticeArea(models.TextChoices):
     GOVERNMENT = "government", _("Government legal adviser")
 
 
-@pghistory.track()
+@pghistory.track(meta=newest_events_first("lawyerevent_newest_idx"))
 class Lawyer(TimeStampedModel):
     """A practising lawyer, keyed by an internal id: the licence number changes when a
     lawyer is posted to another province (REFERENCE.md), so it lives in LawyerLicence."""
@@ -155,7 +156,7 @@ class Lawyer(TimeStampedModel):
         return max(0, today.year - self.first_licence_year)
 
 
-@pghistory.track()
+@pghistory.track(meta=newest_events_first("lawyerlicenceevent_newest"))
 class LawyerLicence(TimeStampedModel):
     """One licence (执业证) a lawyer held; exactly one is current."""
 

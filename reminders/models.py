@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.policy import ALL, OWN, Action, Role, ScopedQuerySet, Scoping
+from core.audit import newest_events_first
 from core.fields import TextLineField
 from core.models import TimeStampedModel
 
@@ -65,7 +66,7 @@ NOTIFICATION_GRANTS = {
 }
 
 
-@pghistory.track()
+@pghistory.track(meta=newest_events_first("notificationevent_newest"))
 class Notification(TimeStampedModel):
     """A message to a user about a record (a secondment, report, branch…), on one channel.
 
