@@ -166,6 +166,7 @@ class Generator:
         self.progress = Progress(out or sys.stdout)
         self.world: World | None = None
         self.timings: dict[str, float] = {}
+        self.skipped: list[str] = []  # steps found done by an earlier run
 
     # --- running ------------------------------------------------------------------------
     def run(self) -> dict[str, float]:
@@ -267,6 +268,7 @@ class Generator:
                 )
                 if cursor.fetchone()[0] == int(done.get("rows", -1)):
                     self.progress.line(f"  {name:<32} done earlier ({done['rows']} rows), skipped")
+                    self.skipped.append(name)
                     return
             cursor.execute(f'SELECT EXISTS (SELECT 1 FROM "{table}")')
             if cursor.fetchone()[0]:

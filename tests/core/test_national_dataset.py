@@ -85,6 +85,8 @@ def test_generates_every_table_with_its_invariants_and_the_same_rows_per_seed():
     # a second run with the same arguments writes nothing
     again = _generate("--seed", "7")
     assert again.count("done earlier") == 10
+    assert "invariants: checked when the tables were written" in again
+    assert "invariants: all hold" in _generate("--seed", "7", "--check")
     assert checks.digest() == first
 
     # the same seed from empty gives the same rows
