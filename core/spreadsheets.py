@@ -266,6 +266,7 @@ class _RichText:
     plain `<t>`, then the `<t>` of each run `<r>`; phonetic runs (`<rPh>`) left out."""
 
     def __init__(self) -> None:
+        self.names = (_main("t"), _main("r"), _main("rPh"))  # what open/close compare
         self.reset()
 
     def reset(self) -> None:
@@ -286,10 +287,30 @@ class _RichText:
     def text(self) -> str:
         return "".join(self.plain or ()) + "".join(self.runs)
 
+    def open(self, name: str) -> None:
+        """An element inside the string starts (`<t>`, `<r>`, `<rPh>`; others ignored)."""
+        t, r, rph = self.names
+        if name == t:
+            self.start_t()
+        elif name == r:
+            self.in_run = True
+        elif name == rph:
+            self.in_phonetic = True
+
+    def close(self, name: str) -> None:
+        """An element inside the string ends."""
+        t, r, rph = self.names
+        if name == t:
+            self.target = None
+        elif name == r:
+            self.in_run = False
+        elif name == rph:
+            self.in_phonetic = False
+
 
 def _read_shared_strings(src: IO[bytes]) -> list[str]:
     """openpyxl's `read_string_table` (the same strings, `x005F_` removed likewise)."""
-    SI, T, R, RPH = _main("si"), _main("t"), _main("r"), _main("rPh")
+    SI = _main("si")
     strings: list[str] = []
     text = _RichText()  # one, reset for each string
     state: list[_RichText | None] = [None]
@@ -299,28 +320,18 @@ def _read_shared_strings(src: IO[bytes]) -> list[str]:
         if name == SI:
             text.reset()
             state[0] = text
-        elif current is None:
-            return
-        elif name == T:
-            current.start_t()
-        elif name == R:
-            current.in_run = True
-        elif name == RPH:
-            current.in_phonetic = True
+        elif current is not None:
+            current.open(name)
 
     def end(name: str) -> None:
         current = state[0]
         if current is None:
             return
-        if name == T:
-            current.target = None
-        elif name == R:
-            current.in_run = False
-        elif name == RPH:
-            current.in_phonetic = False
-        elif name == SI:
+        if name == SI:
             strings.append(current.text().replace("x005F_", ""))
             state[0] = None
+        else:
+            current.close(name)
 
     def data(text: str) -> None:
         current = state[0]
@@ -409,15 +420,7 @@ class _XlsxSheet:
         from openpyxl.utils.datetime import from_excel, from_ISO8601
         from openpyxl.worksheet._reader import _cast_number
 
-        ROW, C, V, IS, T, R, RPH = (
-            _main("row"),
-            _main("c"),
-            _main("v"),
-            _main("is"),
-            _main("t"),
-            _main("r"),
-            _main("rPh"),
-        )
+        ROW, C, V, IS = _main("row"), _main("c"), _main("v"), _main("is")
         strings = self.strings
         date_formats = self.date_formats
         timedelta_formats = self.timedelta_formats
@@ -446,12 +449,7 @@ class _XlsxSheet:
                     elif name == IS and rich is None:  # find: the first <is>
                         cell[2] = _RichText()
                 elif rich is not None:
-                    if name == T:
-                        rich.start_t()
-                    elif name == R:
-                        rich.in_run = True
-                    elif name == RPH:
-                        rich.in_phonetic = True
+                    rich.open(name)
                 return
             if name == ROW:
                 number = attrs.get("r")
@@ -480,12 +478,7 @@ class _XlsxSheet:
                 if depth[0] == 2 and name == V:
                     cell[3] = False
                 elif rich is not None:
-                    if name == T:
-                        rich.target = None
-                    elif name == R:
-                        rich.in_run = False
-                    elif name == RPH:
-                        rich.in_phonetic = False
+                    rich.close(name)
                 depth[0] -= 1
                 return
             cell[0] = None
