@@ -14,15 +14,19 @@ import json
 import pytest
 import time_machine
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-import branches.demo
-import pairing.demo
 from branches.dashboard import programme_dashboard
 from core.bulk import bulk_insert
 from pairing.models import FirmPairing, PairingStatus, ProgressReport, ReportStatus
-from tests.test_dashboard import TODAY, assert_figures_match, independent, noon
+from tests.test_dashboard import (
+    TODAY,
+    assert_figures_match,
+    demo,  # noqa: F401 (a fixture, used by name)
+    independent,
+    noon,
+)
 
 INDEX = "/admin/"
 HOME = "/portal/"
@@ -31,19 +35,8 @@ SECONDS = 60
 USERS = ("hunan_dept", "xizang_dept", "hunan_bar", "xizang_bar", "hunan_partner", "ministry")
 
 
-@pytest.fixture(scope="module")
-def demo(django_db_setup, django_db_blocker):
-    """The demo programme, loaded once for the module and rolled back at its end."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        with time_machine.travel(noon(TODAY), tick=False):
-            pairing.demo.load(today=TODAY)
-            branches.demo.load(today=TODAY)
-        yield
-        transaction.set_rollback(True)
-
-
 @pytest.fixture
-def clock(demo, db, settings):
+def clock(demo, db, settings):  # noqa: F811 (the fixture imported above)
     """Caching on (the test settings turn it off), nothing cached yet, time frozen."""
     settings.DASHBOARD_CACHE_SECONDS = SECONDS
     cache.clear()  # figures of earlier tests (same database name, same day, other rows)
