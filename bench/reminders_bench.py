@@ -64,7 +64,6 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
-import json
 import os
 import random
 import statistics
@@ -151,26 +150,10 @@ class Size:
 
 # --- loading ----------------------------------------------------------------------------------
 def _text(value: Any) -> str:
-    """A value in COPY's text format."""
-    if value is None:
-        return "\\N"
-    if value is True:
-        return "t"
-    if value is False:
-        return "f"
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    if isinstance(value, list | dict):
-        value = json.dumps(value, ensure_ascii=False)
-    text = str(value)
-    if any(c in text for c in "\\\t\n\r"):
-        text = (
-            text.replace("\\", "\\\\")
-            .replace("\t", "\\t")
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-        )
-    return text
+    """A value in COPY's text format (core.bulk's, as the national dataset writes them)."""
+    from core.bulk import copy_text
+
+    return copy_text(value)
 
 
 class Loader:
